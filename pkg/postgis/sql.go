@@ -1,0 +1,307 @@
+package postgis
+
+import (
+	"fmt"
+	"math"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/fourreau/fourreau/pkg/feature"
+	"github.com/fourreau/fourreau/pkg/filter"
+	"github.com/fourreau/fourreau/pkg/ows"
+	"github.com/jackc/pgx/v5"
+)
+
+// builder accumulates SQL text and its bound arguments.
+type builder struct {
+	sql  strings.Builder
+	args []any
+}
+
+func (b *builder) arg(v any) string {
+	b.args = append(b.args, v)
+	return "$" + strconv.Itoa(len(b.args))
+}
+
+func ident(name string) string { return pgx.Identifier{name}.Sanitize() }
+
+func tableOf(l *feature.Layer) string { return pgx.Identifier{l.Schema, l.Table}.Sanitize() }
+
+// fieldExpr returns the SQL that reads a field as text in the form the encoders write.
+func fieldExpr(f *feature.Field) string {
+	col := ident(f.Column)
+	if f.Kind == feature.KindDateTime {
+		if strings.HasPrefix(f.DBType, "timestamp with time zone") {
+			return "to_char(" + col + ` AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')`
+		}
+		return "to_char(" + col + `, 'YYYY-MM-DD"T"HH24:MI:SS.US')`
+	}
+	return col + "::text"
+}
+
+// where compiles the filter into a WHERE clause (without the keyword), or "TRUE".
+func (b *builder) where(l *feature.Layer, n filter.Node) error {
+	if n == nil {
+		b.sql.WriteString("TRUE")
+		return nil
+	}
+	return b.node(l, n)
+}
+
+func (b *builder) node(l *feature.Layer, n filter.Node) error {
+	switch n := n.(type) {
+	case filter.And:
+		return b.list(l, n.Children, " AND ", "TRUE")
+	case filter.Or:
+		return b.list(l, n.Children, " OR ", "FALSE")
+	case filter.Not:
+		b.sql.WriteString("NOT (")
+		if err := b.node(l, n.Child); err != nil {
+			return err
+		}
+		b.sql.WriteString(")")
+		return nil
+	case filter.Compare:
+		return b.compare(l, n)
+	case filter.Like:
+		return b.like(l, n)
+	case filter.IsNull:
+		if l.IsGeometry(n.Property) {
+			b.sql.WriteString(ident(l.Geometry) + " IS NULL")
+			return nil
+		}
+		f, err := field(l, n.Property)
+		if err != nil {
+			return err
+		}
+		b.sql.WriteString(ident(f.Column) + " IS NULL")
+		return nil
+	case filter.Between:
+		f, err := field(l, n.Property)
+		if err != nil {
+			return err
+		}
+		lo, err := literal(f, n.Lower)
+		if err != nil {
+			return err
+		}
+		hi, err := literal(f, n.Upper)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(&b.sql, "%s BETWEEN %s AND %s", ident(f.Column), b.typedArg(f, lo), b.typedArg(f, hi))
+		return nil
+	case filter.BBox:
+		return b.bbox(l, n)
+	case filter.ResourceID:
+		var keys []int64
+		for _, id := range n.IDs {
+			name, key, ok := strings.Cut(id, ".")
+			if !ok || name != l.Name {
+				continue
+			}
+			if k, err := strconv.ParseInt(key, 10, 64); err == nil {
+				keys = append(keys, k)
+			}
+		}
+		if len(keys) == 0 {
+			b.sql.WriteString("FALSE")
+			return nil
+		}
+		b.sql.WriteString(ident(l.Key) + " = ANY(" + b.arg(keys) + "::bigint[])")
+		return nil
+	default:
+		return ows.Errorf(ows.OperationProcessingFailed, "filter", "filter operator %T is not supported", n)
+	}
+}
+
+func (b *builder) list(l *feature.Layer, children []filter.Node, sep, empty string) error {
+	if len(children) == 0 {
+		b.sql.WriteString(empty)
+		return nil
+	}
+	b.sql.WriteString("(")
+	for i, c := range children {
+		if i > 0 {
+			b.sql.WriteString(sep)
+		}
+		b.sql.WriteString("(")
+		if err := b.node(l, c); err != nil {
+			return err
+		}
+		b.sql.WriteString(")")
+	}
+	b.sql.WriteString(")")
+	return nil
+}
+
+func field(l *feature.Layer, name string) (*feature.Field, error) {
+	if i := strings.IndexByte(name, ':'); i >= 0 {
+		name = name[i+1:]
+	}
+	name = strings.TrimPrefix(name, l.Name+"/")
+	f, ok := l.Field(name)
+	if !ok {
+		return nil, ows.Errorf(ows.InvalidParameterValue, "filter", "%s has no property %q", l.Name, name)
+	}
+	return f, nil
+}
+
+// literal converts a filter literal to a Go value of the field's type, so that a value
+// that does not fit the column is an InvalidParameterValue, not a database error.
+func literal(f *feature.Field, s string) (any, error) {
+	t := strings.TrimSpace(s)
+	bad := func() error {
+		return ows.Errorf(ows.InvalidParameterValue, "filter", "%q is not a valid %s value for %s", s, f.Kind.XSDType(), f.XMLName)
+	}
+	switch f.Kind {
+	case feature.KindInt, feature.KindLong:
+		v, err := strconv.ParseInt(t, 10, 64)
+		if err != nil {
+			return nil, bad()
+		}
+		return v, nil
+	case feature.KindFloat:
+		v, err := strconv.ParseFloat(t, 64)
+		if err != nil || math.IsInf(v, 0) || math.IsNaN(v) {
+			return nil, bad()
+		}
+		return v, nil
+	case feature.KindDecimal:
+		if _, err := strconv.ParseFloat(t, 64); err != nil {
+			return nil, bad()
+		}
+		return t, nil
+	case feature.KindBool:
+		switch strings.ToLower(t) {
+		case "true", "1":
+			return true, nil
+		case "false", "0":
+			return false, nil
+		}
+		return nil, bad()
+	case feature.KindDate:
+		d, err := time.Parse("2006-01-02", strings.ReplaceAll(t, "/", "-"))
+		if err != nil {
+			return nil, bad()
+		}
+		return d.Format("2006-01-02"), nil
+	case feature.KindDateTime:
+		for _, layout := range []string{time.RFC3339Nano, "2006-01-02T15:04:05", "2006-01-02 15:04:05", "2006-01-02"} {
+			if d, err := time.Parse(layout, t); err == nil {
+				return d.Format(time.RFC3339Nano), nil
+			}
+		}
+		return nil, bad()
+	default:
+		return s, nil
+	}
+}
+
+// typedArg binds v with a cast to the column's type where Go's type does not say it.
+func (b *builder) typedArg(f *feature.Field, v any) string {
+	p := b.arg(v)
+	switch f.Kind {
+	case feature.KindDecimal:
+		return p + "::numeric"
+	case feature.KindDate:
+		return p + "::date"
+	case feature.KindDateTime:
+		return p + "::timestamptz"
+	case feature.KindString:
+		return p + "::text"
+	}
+	return p
+}
+
+func (b *builder) compare(l *feature.Layer, c filter.Compare) error {
+	f, err := field(l, c.Property)
+	if err != nil {
+		return err
+	}
+	v, err := literal(f, c.Literal)
+	if err != nil {
+		return err
+	}
+	col := ident(f.Column)
+	if f.Kind == feature.KindString {
+		col += "::text"
+		if !c.MatchCase {
+			fmt.Fprintf(&b.sql, "lower(%s) %s lower(%s)", col, c.Op, b.typedArg(f, v))
+			return nil
+		}
+	}
+	fmt.Fprintf(&b.sql, "%s %s %s", col, c.Op, b.typedArg(f, v))
+	return nil
+}
+
+// like translates the request's wildcard, single-character and escape characters into a
+// SQL LIKE pattern with backslash as the escape, escaping SQL's own metacharacters.
+func (b *builder) like(l *feature.Layer, c filter.Like) error {
+	f, err := field(l, c.Property)
+	if err != nil {
+		return err
+	}
+	wild, single, esc := []rune(c.WildCard), []rune(c.SingleChar), []rune(c.EscapeChar)
+	if len(wild) != 1 || len(single) != 1 || len(esc) > 1 {
+		return ows.Errorf(ows.InvalidParameterValue, "filter", "PropertyIsLike needs one-character wildCard and singleChar attributes")
+	}
+	var p strings.Builder
+	escaped := false
+	for _, r := range c.Pattern {
+		switch {
+		case escaped:
+			escaped = false
+			writeLikeLiteral(&p, r)
+		case len(esc) == 1 && r == esc[0]:
+			escaped = true
+		case r == wild[0]:
+			p.WriteByte('%')
+		case r == single[0]:
+			p.WriteByte('_')
+		default:
+			writeLikeLiteral(&p, r)
+		}
+	}
+	op := "LIKE"
+	if !c.MatchCase {
+		op = "ILIKE"
+	}
+	fmt.Fprintf(&b.sql, `%s::text %s %s ESCAPE '\'`, ident(f.Column), op, b.arg(p.String()))
+	return nil
+}
+
+func writeLikeLiteral(p *strings.Builder, r rune) {
+	if r == '%' || r == '_' || r == '\\' {
+		p.WriteByte('\\')
+	}
+	p.WriteRune(r)
+}
+
+func (b *builder) bbox(l *feature.Layer, n filter.BBox) error {
+	if n.Property != "" {
+		name := n.Property
+		if i := strings.IndexByte(name, ':'); i >= 0 {
+			name = name[i+1:]
+		}
+		if !l.IsGeometry(name) {
+			return ows.Errorf(ows.InvalidParameterValue, "filter", "BBOX needs a geometry property; %q is not the geometry of %s", n.Property, l.Name)
+		}
+	}
+	if n.MinX > n.MaxX || n.MinY > n.MaxY {
+		return ows.Errorf(ows.InvalidParameterValue, "bbox", "the lower corner of the bounding box is above or right of the upper corner")
+	}
+	env := fmt.Sprintf("ST_MakeEnvelope(%s, %s, %s, %s, %s)",
+		b.arg(n.MinX), b.arg(n.MinY), b.arg(n.MaxX), b.arg(n.MaxY), b.arg(n.SRID))
+	if n.SRID != l.SRID {
+		// Densify the edges first so that the box keeps its shape once reprojected.
+		seg := math.Max(n.MaxX-n.MinX, n.MaxY-n.MinY) / 32
+		if seg <= 0 {
+			seg = 1
+		}
+		env = fmt.Sprintf("ST_Transform(ST_Segmentize(%s, %s), %s)", env, b.arg(seg), b.arg(l.SRID))
+	}
+	fmt.Fprintf(&b.sql, "ST_Intersects(%s, %s)", ident(l.Geometry), env)
+	return nil
+}

@@ -1,0 +1,117 @@
+// Package server wires the protocol services into one HTTP server: routing, access
+// logging, CORS, gzip, timeouts and graceful shutdown.
+package server
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"html/template"
+	"log/slog"
+	"net"
+	"net/http"
+	"time"
+
+	"github.com/fourreau/fourreau/pkg/config"
+	"github.com/fourreau/fourreau/pkg/feature"
+	"github.com/gorilla/mux"
+)
+
+// Server is the HTTP front of fourreau.
+type Server struct {
+	cfg     *config.Config
+	log     *slog.Logger
+	catalog *feature.Catalog
+	handler http.Handler
+}
+
+// New builds the router: /wfs, /healthz and the index page at /.
+func New(cfg *config.Config, log *slog.Logger, catalog *feature.Catalog, wfs http.Handler, ready func(context.Context) error) *Server {
+	s := &Server{cfg: cfg, log: log, catalog: catalog}
+	r := mux.NewRouter()
+	r.Handle("/wfs", wfs).Methods(http.MethodGet, http.MethodHead, http.MethodPost)
+	r.HandleFunc("/healthz", func(w http.ResponseWriter, req *http.Request) {
+		ctx, cancel := context.WithTimeout(req.Context(), 3*time.Second)
+		defer cancel()
+		if err := ready(ctx); err != nil {
+			log.Warn("health check failed", "err", err)
+			http.Error(w, "database unreachable\n", http.StatusServiceUnavailable)
+			return
+		}
+		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+		fmt.Fprintln(w, "ok")
+	}).Methods(http.MethodGet, http.MethodHead)
+	r.HandleFunc("/", s.index).Methods(http.MethodGet, http.MethodHead)
+
+	var h http.Handler = r
+	if cfg.Server.Gzip {
+		h = compress(h)
+	}
+	h = cors(cfg.Server.CORSOrigins, h)
+	h = accessLog(log, h)
+	s.handler = h
+	return s
+}
+
+// Handler returns the root handler, for tests.
+func (s *Server) Handler() http.Handler { return s.handler }
+
+// Run listens until ctx is cancelled, then shuts down gracefully.
+func (s *Server) Run(ctx context.Context, ln net.Listener) error {
+	srv := &http.Server{
+		Handler:           s.handler,
+		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       s.cfg.Server.ReadTimeout,
+		WriteTimeout:      s.cfg.Server.WriteTimeout,
+		IdleTimeout:       s.cfg.Server.IdleTimeout,
+		ErrorLog:          slog.NewLogLogger(s.log.Handler(), slog.LevelWarn),
+	}
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(ln) }()
+	select {
+	case err := <-errc:
+		return err
+	case <-ctx.Done():
+	}
+	s.log.Info("shutting down")
+	shutdownCtx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if err := srv.Shutdown(shutdownCtx); err != nil {
+		return fmt.Errorf("server: shutdown: %w", err)
+	}
+	if err := <-errc; err != nil && !errors.Is(err, http.ErrServerClosed) {
+		return err
+	}
+	return nil
+}
+
+var indexPage = template.Must(template.New("index").Parse(`<!DOCTYPE html>
+<html lang="en"><head><meta charset="utf-8"><title>{{.Title}}</title>
+<style>body{font-family:sans-serif;margin:2em;max-width:60em}code{background:#eee;padding:0 .3em}td,th{padding:.2em .8em;text-align:left}</style>
+</head><body>
+<h1>{{.Title}}</h1>
+<p>WFS endpoint: <code>{{.Base}}/wfs</code> (versions 2.0.0, 1.1.0 and 1.0.0). Add it in QGIS as a WFS connection, or read it with <code>ogrinfo WFS:{{.Base}}/wfs</code>.</p>
+<ul>
+<li><a href="{{.Base}}/wfs?SERVICE=WFS&amp;REQUEST=GetCapabilities">Capabilities (WFS 2.0.0)</a></li>
+<li><a href="{{.Base}}/wfs?SERVICE=WFS&amp;VERSION=1.1.0&amp;REQUEST=GetCapabilities">Capabilities (WFS 1.1.0)</a></li>
+</ul>
+<table><tr><th>Type name</th><th>Title</th><th>CRS</th><th>Sample</th></tr>
+{{range .Layers}}<tr><td><code>{{$.Prefix}}:{{.Name}}</code></td><td>{{.Title}}</td><td>EPSG:{{.SRID}}</td>
+<td><a href="{{$.Base}}/wfs?SERVICE=WFS&amp;VERSION=2.0.0&amp;REQUEST=GetFeature&amp;TYPENAMES={{$.Prefix}}:{{.Name}}&amp;COUNT=10&amp;OUTPUTFORMAT=application/geo%2Bjson">10 features as GeoJSON</a></td></tr>
+{{end}}</table>
+</body></html>
+`))
+
+func (s *Server) index(w http.ResponseWriter, r *http.Request) {
+	base := s.cfg.Server.PublicURL
+	if base == "" {
+		base = "http://" + r.Host
+	}
+	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	err := indexPage.Execute(w, map[string]any{
+		"Title": s.cfg.Service.Title, "Base": base, "Layers": s.catalog.Layers, "Prefix": s.cfg.Service.NamespacePrefix,
+	})
+	if err != nil {
+		s.log.Warn("index page write failed", "err", err)
+	}
+}
