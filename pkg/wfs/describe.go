@@ -115,4 +115,3 @@ func geometryPropertyType(v gml.Version, geometryType string) string {
 	}
 	return "gml:GeometryPropertyType"
 }
-
