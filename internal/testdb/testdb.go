@@ -75,17 +75,17 @@ func MigratedPool(t testing.TB) *pgxpool.Pool {
 	return pool
 }
 
-// migrationLockKey is the advisory lock key that serialises test packages
-// migrating the same database at the same time.
-const migrationLockKey = 7_345_001
+// migrationLockKey is the advisory lock key that serialises migrations of
+// one database. It is the key of postgis.Migrate, so that a test and the
+// server never apply the same file at the same time.
+const migrationLockKey int64 = 7242917001
 
 // Migrate applies the embedded migrations that public.schema_migration does
 // not list yet, each in its own transaction, recording the file name
 // without ".sql" as the version.
 //
-// NOTE: this follows the documented contract of the server's migration
-// runner, so that tests can run before that runner exists. Switch to it once
-// it does, so that both record versions the same way.
+// It records versions as postgis.Migrate does, and is kept apart from it so
+// that pkg/postgis tests can import this package without an import cycle.
 func Migrate(ctx context.Context, pool *pgxpool.Pool) error {
 	conn, err := pool.Acquire(ctx)
 	if err != nil {
