@@ -116,6 +116,8 @@ const loadLockKey = 7_345_002
 // command line. A missing dataDir, delivery or ogr2ogr program skips the
 // real data with a reason in the report. Failed sources are listed in the
 // report and joined in the returned error, after every source was tried.
+// Run holds one pool connection for an advisory lock while it works, so the
+// pool needs at least two connections.
 func Run(ctx context.Context, pool *pgxpool.Pool, dsn string, dataDir string, log *slog.Logger) (Report, error) {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
