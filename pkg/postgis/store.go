@@ -54,7 +54,9 @@ func SelectSQL(q *feature.Query) (string, []any, error) {
 	if !q.NoGeometry {
 		g := ident(l.Geometry)
 		if q.OutputSRID != 0 && q.OutputSRID != l.SRID {
-			g = "ST_Transform(" + g + ", " + b.arg(q.OutputSRID) + ")"
+			// ST_Transform is overloaded on text and integer: the cast picks the SRID form,
+			// as an untyped parameter would be sent as text.
+			g = "ST_Transform(" + g + ", " + b.arg(q.OutputSRID) + "::integer)"
 		}
 		b.sql.WriteString(", ST_AsBinary(" + g + ")")
 	}
