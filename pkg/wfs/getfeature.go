@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"context"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -49,7 +50,8 @@ func (s *Service) plan(req *request, q *query, format outputFormat) (*plan, erro
 	l := q.layers[0]
 	p := &plan{layer: l}
 	fq := &feature.Query{Layer: l, Filter: q.filter, Offset: req.startIndex, Limit: s.limit(req.count)}
-	if len(q.properties) > 0 {
+	// PROPERTYNAME=* selects every property. OWSLib 0.27 sends it by default with WFS 1.1.
+	if len(q.properties) > 0 && !slices.Contains(q.properties, "*") {
 		fq.Fields = []*feature.Field{}
 		fq.NoGeometry = true
 		for _, name := range q.properties {

@@ -433,15 +433,20 @@ func (s *Service) parseFilterText(text string, l *feature.Layer, srs crs.Name, s
 	return s.parseFilterElement(doc, l, srs, srsGiven, version)
 }
 
+// parseFilterElement reads a filter. A GML envelope without srsName is in the query's
+// srsName, else in the layer's default CRS. WFS 1.1 and 2.0 capabilities advertise that
+// CRS in its URN form, so an EPSG:4326 envelope without srsName is latitude first, as
+// GDAL 3.6 writes the boxes of ogrinfo -spat.
 func (s *Service) parseFilterElement(doc *ows.Element, l *feature.Layer, srs crs.Name, srsGiven bool, version string) (filter.Node, error) {
-	defSRID, defSwap := l.SRID, false
+	def := crs.Name{SRID: l.SRID, Form: crs.FormURN}
 	if srsGiven {
-		defSRID = srs.SRID
-		if version != V100 {
-			defSwap, _ = s.crs.Swap(srs)
-		}
+		def = srs
 	}
-	n, err := filter.ParseXML(doc, filter.CRSResolver(s.crs, defSRID, defSwap))
+	defSwap := false
+	if version != V100 {
+		defSwap, _ = s.crs.Swap(def)
+	}
+	n, err := filter.ParseXML(doc, filter.CRSResolver(s.crs, def.SRID, defSwap))
 	if err != nil {
 		return nil, err
 	}
