@@ -37,6 +37,10 @@ func NewStore(pool *pgxpool.Pool) *Store {
 	return &Store{pool: pool, extents: make(map[string]cachedExtent)}
 }
 
+// sqlLimitMax is the largest limit written into the SQL; larger ones are applied while
+// reading the rows.
+const sqlLimitMax = 50000
+
 // SelectSQL returns the feature query for q with its arguments.
 func SelectSQL(q *feature.Query) (string, []any, error) {
 	l := q.Layer
@@ -60,20 +64,25 @@ func SelectSQL(q *feature.Query) (string, []any, error) {
 		}
 		b.sql.WriteString(", ST_AsBinary(" + g + ")")
 	}
-	b.sql.WriteString(" FROM " + tableOf(l) + " WHERE ")
+	// The table alias qualifies the sort keys: an unqualified name in ORDER BY would
+	// designate the output column of the same name, which is the text form of the value.
+	b.sql.WriteString(" FROM " + tableOf(l) + " AS t WHERE ")
 	if err := b.where(l, q.Filter); err != nil {
 		return "", nil, err
 	}
 	b.sql.WriteString(" ORDER BY ")
 	for _, k := range q.SortBy {
-		b.sql.WriteString(ident(k.Field.Column))
+		b.sql.WriteString("t." + ident(k.Field.Column))
 		if k.Descending {
 			b.sql.WriteString(" DESC")
 		}
 		b.sql.WriteString(", ")
 	}
-	b.sql.WriteString(ident(l.Key))
-	if q.Limit >= 0 {
+	b.sql.WriteString("t." + ident(l.Key))
+	// A large LIMIT makes PostgreSQL 15 sort the whole table rather than walk the key
+	// index, which delays the first row by seconds; Features stops reading at the limit
+	// instead, so the SQL only carries the limits of small pages.
+	if q.Limit >= 0 && q.Limit <= sqlLimitMax {
 		b.sql.WriteString(" LIMIT " + b.arg(int64(q.Limit)))
 	}
 	if q.Offset > 0 {
@@ -136,7 +145,15 @@ func (r reader) Features(ctx context.Context, q *feature.Query, fn func(*feature
 		nFields = len(q.Layer.Fields)
 	}
 	row := &feature.Row{}
+	read := 0
 	for rows.Next() {
+		if q.Limit >= 0 && read >= q.Limit {
+			// Cancel before closing: closing alone would read the rest of the result.
+			cancel()
+			rows.Close()
+			return nil
+		}
+		read++
 		raw := rows.RawValues()
 		row.Key = raw[0]
 		row.Values = raw[1 : 1+nFields]
