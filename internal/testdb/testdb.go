@@ -7,17 +7,14 @@ package testdb
 
 import (
 	"context"
-	"fmt"
-	"io/fs"
+	"log/slog"
 	"os"
-	"sort"
-	"strings"
 	"testing"
 	"time"
 
-	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
 
+	"github.com/fourreau/fourreau/pkg/postgis"
 	"github.com/fourreau/fourreau/schemas"
 )
 
@@ -75,83 +72,10 @@ func MigratedPool(t testing.TB) *pgxpool.Pool {
 	return pool
 }
 
-// migrationLockKey is the advisory lock key that serialises migrations of
-// one database. It is the key of postgis.Migrate, so that a test and the
-// server never apply the same file at the same time.
-const migrationLockKey int64 = 7242917001
-
-// Migrate applies the embedded migrations that public.schema_migration does
-// not list yet, each in its own transaction, recording the file name
-// without ".sql" as the version.
-//
-// It records versions as postgis.Migrate does, and is kept apart from it so
-// that pkg/postgis tests can import this package without an import cycle.
+// Migrate applies the embedded migrations that are not recorded yet, as
+// `fourreau migrate` does. Test packages of pkg/postgis that call it must be
+// external (package postgis_test) to avoid an import cycle.
 func Migrate(ctx context.Context, pool *pgxpool.Pool) error {
-	conn, err := pool.Acquire(ctx)
-	if err != nil {
-		return fmt.Errorf("migrate: acquire connection: %w", err)
-	}
-	defer conn.Release()
-
-	if _, err := conn.Exec(ctx, "SELECT pg_advisory_lock($1)", migrationLockKey); err != nil {
-		return fmt.Errorf("migrate: lock: %w", err)
-	}
-	defer func() {
-		_, _ = conn.Exec(context.WithoutCancel(ctx), "SELECT pg_advisory_unlock($1)", migrationLockKey)
-	}()
-
-	const createTable = `CREATE TABLE IF NOT EXISTS public.schema_migration (
-		version text PRIMARY KEY,
-		applied_at timestamptz NOT NULL DEFAULT now())`
-	if _, err := conn.Exec(ctx, createTable); err != nil {
-		return fmt.Errorf("migrate: create schema_migration: %w", err)
-	}
-
-	names, err := fs.Glob(schemas.FS, "*.sql")
-	if err != nil {
-		return fmt.Errorf("migrate: list migrations: %w", err)
-	}
-	sort.Strings(names)
-	for _, name := range names {
-		if err := applyMigration(ctx, conn.Conn(), name); err != nil {
-			return err
-		}
-	}
-	return nil
-}
-
-func applyMigration(ctx context.Context, conn *pgx.Conn, name string) error {
-	version := strings.TrimSuffix(name, ".sql")
-	var applied bool
-	err := conn.QueryRow(ctx,
-		"SELECT EXISTS (SELECT 1 FROM public.schema_migration WHERE version = $1)", version).Scan(&applied)
-	if err != nil {
-		return fmt.Errorf("migrate: check %s: %w", version, err)
-	}
-	if applied {
-		return nil
-	}
-
-	body, err := fs.ReadFile(schemas.FS, name)
-	if err != nil {
-		return fmt.Errorf("migrate: read %s: %w", name, err)
-	}
-	tx, err := conn.Begin(ctx)
-	if err != nil {
-		return fmt.Errorf("migrate: begin %s: %w", version, err)
-	}
-	defer func() { _ = tx.Rollback(ctx) }()
-
-	// Exec without arguments uses the simple protocol, which accepts a file
-	// of several statements.
-	if _, err := tx.Exec(ctx, string(body)); err != nil {
-		return fmt.Errorf("migrate: apply %s: %w", version, err)
-	}
-	if _, err := tx.Exec(ctx, "INSERT INTO public.schema_migration (version) VALUES ($1)", version); err != nil {
-		return fmt.Errorf("migrate: record %s: %w", version, err)
-	}
-	if err := tx.Commit(ctx); err != nil {
-		return fmt.Errorf("migrate: commit %s: %w", version, err)
-	}
-	return nil
+	_, err := postgis.Migrate(ctx, pool, schemas.FS, slog.New(slog.DiscardHandler))
+	return err
 }
