@@ -5,6 +5,7 @@ go 1.25.0
 require (
 	github.com/gorilla/mux v1.8.1
 	github.com/jackc/pgx/v5 v5.13.0
+	github.com/paulmach/orb v0.14.0
 	github.com/spf13/pflag v1.1.0
 	github.com/spf13/viper v1.21.0
 )

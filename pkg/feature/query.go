@@ -3,6 +3,8 @@ package feature
 import (
 	"context"
 
+	"github.com/paulmach/orb"
+
 	"github.com/fourreau/fourreau/pkg/filter"
 )
 
@@ -38,10 +40,8 @@ type Row struct {
 	Geometry []byte
 }
 
-// Extent is a bounding box.
-type Extent struct {
-	MinX, MinY, MaxX, MaxY float64
-}
+// Extent is a bounding box, as orb's planar bound.
+type Extent = orb.Bound
 
 // Reader runs feature queries.
 type Reader interface {

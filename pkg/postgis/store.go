@@ -211,7 +211,7 @@ func (s *Store) Extent(ctx context.Context, l *feature.Layer) (feature.Extent, b
 		SELECT ST_Transform(ST_Segmentize(ST_SetSRID(b::geometry, %d), greatest(ST_XMax(b) - ST_XMin(b), ST_YMax(b) - ST_YMin(b), 1e-9) / 32), 4326) AS e
 		  FROM (SELECT %s AS b) x WHERE b IS NOT NULL) y`, l.SRID, box)
 	var e feature.Extent
-	err := s.pool.QueryRow(ctx, sql).Scan(&e.MinX, &e.MinY, &e.MaxX, &e.MaxY)
+	err := s.pool.QueryRow(ctx, sql).Scan(&e.Min[0], &e.Min[1], &e.Max[0], &e.Max[1])
 	ok := true
 	if errors.Is(err, pgx.ErrNoRows) {
 		ok, err = false, nil

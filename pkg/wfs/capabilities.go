@@ -9,6 +9,7 @@ import (
 	"github.com/fourreau/fourreau/pkg/feature"
 	"github.com/fourreau/fourreau/pkg/gml"
 	"github.com/fourreau/fourreau/pkg/ows"
+	"github.com/paulmach/orb"
 )
 
 // comparisonNames are the comparison operators the filter parser and the SQL compiler
@@ -41,7 +42,7 @@ func (s *Service) getCapabilities(ctx context.Context, w http.ResponseWriter, r 
 		}
 		if !ok {
 			// An empty layer has no extent; the whole world keeps the document valid.
-			e = feature.Extent{MinX: -180, MinY: -90, MaxX: 180, MaxY: 90}
+			e = feature.Extent{Min: orb.Point{-180, -90}, Max: orb.Point{180, 90}}
 		}
 		extents[i] = layerExtent{l, e}
 	}
@@ -207,8 +208,8 @@ func writeKeywords(b *capsWriter, indent string, keywords []string) {
 
 func writeWGS84Box(b *capsWriter, e feature.Extent) {
 	b.line(`      <ows:WGS84BoundingBox>`)
-	b.line(`        <ows:LowerCorner>`, num(e.MinX, 7), ` `, num(e.MinY, 7), `</ows:LowerCorner>`)
-	b.line(`        <ows:UpperCorner>`, num(e.MaxX, 7), ` `, num(e.MaxY, 7), `</ows:UpperCorner>`)
+	b.line(`        <ows:LowerCorner>`, num(e.Min.X(), 7), ` `, num(e.Min.Y(), 7), `</ows:LowerCorner>`)
+	b.line(`        <ows:UpperCorner>`, num(e.Max.X(), 7), ` `, num(e.Max.Y(), 7), `</ows:UpperCorner>`)
 	b.line(`      </ows:WGS84BoundingBox>`)
 }
 
@@ -346,7 +347,7 @@ func (s *Service) capabilities100(base string, layers []layerExtent) string {
 			b.line(`      <Keywords>`, esc(strings.Join(l.Keywords, ", ")), `</Keywords>`)
 		}
 		b.line(`      <SRS>EPSG:`, strconv.Itoa(l.SRID), `</SRS>`)
-		b.line(`      <LatLongBoundingBox minx="`, num(e.MinX, 7), `" miny="`, num(e.MinY, 7), `" maxx="`, num(e.MaxX, 7), `" maxy="`, num(e.MaxY, 7), `"/>`)
+		b.line(`      <LatLongBoundingBox minx="`, num(e.Min.X(), 7), `" miny="`, num(e.Min.Y(), 7), `" maxx="`, num(e.Max.X(), 7), `" maxy="`, num(e.Max.Y(), 7), `"/>`)
 		b.line(`    </FeatureType>`)
 	}
 	b.line(`  </FeatureTypeList>`)
