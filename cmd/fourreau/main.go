@@ -24,11 +24,9 @@ import (
 	"syscall"
 
 	"github.com/fourreau/fourreau/pkg/config"
-	"github.com/fourreau/fourreau/pkg/crs"
 	"github.com/fourreau/fourreau/pkg/dataload"
 	"github.com/fourreau/fourreau/pkg/postgis"
 	"github.com/fourreau/fourreau/pkg/server"
-	"github.com/fourreau/fourreau/pkg/wfs"
 	"github.com/fourreau/fourreau/schemas"
 	"github.com/jackc/pgx/v5/pgxpool"
 )
@@ -150,14 +148,11 @@ func load(ctx context.Context, cfg *config.Config, log *slog.Logger, pool *pgxpo
 }
 
 func serve(ctx context.Context, cfg *config.Config, log *slog.Logger, pool *pgxpool.Pool) error {
-	catalog, err := postgis.LoadCatalog(ctx, pool, cfg.Layers)
+	srv, err := server.Build(ctx, cfg, pool, log)
 	if err != nil {
-		return fmt.Errorf("read layers: %w", err)
+		return err
 	}
-	registry := crs.NewRegistry(postgis.CRSLookup(pool))
-	store := postgis.NewStore(pool)
-	wfsService := wfs.New(cfg, catalog, store, registry, log)
-	srv := server.New(cfg, log, catalog, wfsService, func(ctx context.Context) error { return pool.Ping(ctx) })
+	catalog := srv.Catalog()
 
 	ln, err := net.Listen("tcp", cfg.Server.Listen)
 	if err != nil {

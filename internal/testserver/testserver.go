@@ -14,11 +14,9 @@ import (
 
 	"github.com/fourreau/fourreau/internal/testdb"
 	"github.com/fourreau/fourreau/pkg/config"
-	"github.com/fourreau/fourreau/pkg/crs"
 	"github.com/fourreau/fourreau/pkg/feature"
 	"github.com/fourreau/fourreau/pkg/postgis"
 	"github.com/fourreau/fourreau/pkg/server"
-	"github.com/fourreau/fourreau/pkg/wfs"
 	"github.com/jackc/pgx/v5/pgxpool"
 )
 
@@ -70,13 +68,10 @@ func Start(t testing.TB, opts ...Option) *Server {
 		t.Fatalf("testserver: %v", err)
 	}
 	t.Cleanup(pool.Close)
-	catalog, err := postgis.LoadCatalog(ctx, pool, cfg.Layers)
+	srv, err := server.Build(ctx, cfg, pool, log)
 	if err != nil {
-		t.Fatalf("testserver: read layers: %v", err)
+		t.Fatalf("testserver: %v", err)
 	}
-	registry := crs.NewRegistry(postgis.CRSLookup(pool))
-	svc := wfs.New(cfg, catalog, postgis.NewStore(pool), registry, log)
-	srv := server.New(cfg, log, catalog, svc, func(ctx context.Context) error { return pool.Ping(ctx) })
 
 	ts := httptest.NewUnstartedServer(srv.Handler())
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
@@ -87,5 +82,5 @@ func Start(t testing.TB, opts ...Option) *Server {
 	ts.Listener = ln
 	ts.Start()
 	t.Cleanup(ts.Close)
-	return &Server{URL: ts.URL, Pool: pool, Config: cfg, Catalog: catalog}
+	return &Server{URL: ts.URL, Pool: pool, Config: cfg, Catalog: srv.Catalog()}
 }

@@ -13,8 +13,12 @@ import (
 	"time"
 
 	"github.com/fourreau/fourreau/pkg/config"
+	"github.com/fourreau/fourreau/pkg/crs"
 	"github.com/fourreau/fourreau/pkg/feature"
+	"github.com/fourreau/fourreau/pkg/postgis"
+	"github.com/fourreau/fourreau/pkg/wfs"
 	"github.com/gorilla/mux"
+	"github.com/jackc/pgx/v5/pgxpool"
 )
 
 // Server is the HTTP front of fourreau.
@@ -115,3 +119,19 @@ func (s *Server) index(w http.ResponseWriter, r *http.Request) {
 		s.log.Warn("index page write failed", "err", err)
 	}
 }
+
+// Build creates every service over the database and returns the server that `fourreau
+// serve` runs; tests build it the same way.
+func Build(ctx context.Context, cfg *config.Config, pool *pgxpool.Pool, log *slog.Logger) (*Server, error) {
+	catalog, err := postgis.LoadCatalog(ctx, pool, cfg.Layers)
+	if err != nil {
+		return nil, fmt.Errorf("read layers: %w", err)
+	}
+	registry := crs.NewRegistry(postgis.CRSLookup(pool))
+	store := postgis.NewStore(pool)
+	wfsService := wfs.New(cfg, catalog, store, registry, log)
+	return New(cfg, log, catalog, wfsService, func(ctx context.Context) error { return pool.Ping(ctx) }), nil
+}
+
+// Catalog returns the published layers.
+func (s *Server) Catalog() *feature.Catalog { return s.catalog }
