@@ -88,6 +88,11 @@ func (s *Service) plan(req *request, q *query, format outputFormat) (*plan, erro
 	if q.srsGiven {
 		p.srs = q.srs
 	}
+	if req.version == V100 && p.srs.UsesAuthorityOrder() {
+		// WFS 1.0 writes x/y whatever the spelling of the request, so the geometries name
+		// the CRS in a spelling that means x/y to clients.
+		p.srs = p.srs.In(crs.FormGMLHTTP)
+	}
 	fq.OutputSRID = p.srs.SRID
 	info, ok, err := s.crs.Lookup(p.srs.SRID)
 	if err != nil {
