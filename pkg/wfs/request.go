@@ -181,12 +181,18 @@ func parseNamespaces(s string) map[string]string {
 
 // resolveType finds the layer a type name designates. A prefix matches through the
 // namespace bindings of the request, or the server's own prefix when the request binds
-// none; an unprefixed name matches by local name.
+// none; {uri}local names the namespace itself; an unprefixed name matches by local name.
 func (s *Service) resolveType(name string, ns map[string]string, version string) (*feature.Layer, error) {
 	locator := typeNameLocator(version)
 	name = strings.TrimSpace(name)
 	local := name
-	if prefix, rest, found := strings.Cut(name, ":"); found {
+	if strings.HasPrefix(name, "{") {
+		uri, rest, _ := strings.Cut(name[1:], "}")
+		if uri != s.nsURI() {
+			return nil, ows.Errorf(ows.InvalidParameterValue, locator, "feature type %q is not served", name)
+		}
+		local = rest
+	} else if prefix, rest, found := strings.Cut(name, ":"); found {
 		if prefix == "" || rest == "" {
 			return nil, ows.Errorf(ows.InvalidParameterValue, locator, "type name %q is not a valid qualified name", name)
 		}
@@ -196,12 +202,6 @@ func (s *Service) resolveType(name string, ns map[string]string, version string)
 			return nil, ows.Errorf(ows.InvalidParameterValue, locator, "feature type %q is not served: its namespace %q is not %q", name, uri, s.nsURI())
 		case !bound && prefix != s.prefix():
 			return nil, ows.Errorf(ows.InvalidParameterValue, locator, "feature type %q is not served: prefix %q is not bound; use %s or NAMESPACES", name, prefix, s.prefix())
-		}
-		local = rest
-	} else if strings.HasPrefix(name, "{") {
-		uri, rest, _ := strings.Cut(name[1:], "}")
-		if uri != s.nsURI() {
-			return nil, ows.Errorf(ows.InvalidParameterValue, locator, "feature type %q is not served", name)
 		}
 		local = rest
 	}

@@ -73,15 +73,18 @@ func versionFromNamespace(ns string) string {
 // resolveElementType resolves a type name written in an XML request, with the
 // namespace bindings in scope at that element.
 func (s *Service) resolveElementType(e *ows.Element, name, version string) (*feature.Layer, error) {
-	uri, local, prefixed, ok := e.ResolveQName(strings.TrimSpace(name))
-	if prefixed && !ok {
-		return nil, ows.Errorf(ows.InvalidParameterValue, typeNameLocator(version), "the prefix of type name %q is not declared", name)
-	}
-	if prefixed {
+	name = strings.TrimSpace(name)
+	uri, local, prefixed, ok := e.ResolveQName(name)
+	if !prefixed {
+		// An unprefixed name matches by local name, whatever the default namespace.
 		return s.resolveType(local, nil, version)
 	}
-	_ = uri // an unprefixed name matches by local name, whatever the default namespace
-	return s.resolveType(local, nil, version)
+	if !ok {
+		return nil, ows.Errorf(ows.InvalidParameterValue, typeNameLocator(version), "the prefix of type name %q is not declared", name)
+	}
+	// The prefix is only a binding: the namespace URI it stands for must be the server's.
+	prefix, _, _ := strings.Cut(name, ":")
+	return s.resolveType(name, map[string]string{prefix: uri}, version)
 }
 
 func (s *Service) parseGetFeatureXML(req *request, doc *ows.Element) error {
