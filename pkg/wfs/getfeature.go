@@ -70,6 +70,7 @@ func (s *Service) plan(req *request, q *query, format outputFormat) (*plan, erro
 			}
 			fq.Fields = append(fq.Fields, f)
 		}
+		fq.Fields = inSchemaOrder(l, fq.Fields)
 		p.fields = fq.Fields
 	} else {
 		for i := range l.Fields {
@@ -113,6 +114,19 @@ func (s *Service) plan(req *request, q *query, format outputFormat) (*plan, erro
 	}
 	p.q = fq
 	return p, nil
+}
+
+// inSchemaOrder returns the selected fields once each, in the order of the layer, which
+// is the sequence DescribeFeatureType declares: a GML feature must follow it whatever
+// the order of PROPERTYNAME.
+func inSchemaOrder(l *feature.Layer, selected []*feature.Field) []*feature.Field {
+	out := make([]*feature.Field, 0, len(selected))
+	for i := range l.Fields {
+		if slices.Contains(selected, &l.Fields[i]) {
+			out = append(out, &l.Fields[i])
+		}
+	}
+	return out
 }
 
 // limit returns the number of features a query may return: COUNT, capped by
