@@ -5,6 +5,32 @@ import (
 	"strings"
 )
 
+// ParseQuery reads a URL query string or form body. Unlike url.ParseQuery it splits on
+// '&' only: OGC clients send unescaped semicolons inside values, as in
+// OUTPUTFORMAT=text/xml; subtype=gml/3.1.1, and url.ParseQuery drops every such pair.
+// A pair that is not valid percent-encoding fails with OperationParsingFailed.
+func ParseQuery(raw string) (url.Values, error) {
+	values := url.Values{}
+	for raw != "" {
+		var pair string
+		pair, raw, _ = strings.Cut(raw, "&")
+		if pair == "" {
+			continue
+		}
+		rawKey, rawValue, _ := strings.Cut(pair, "=")
+		key, err := url.QueryUnescape(rawKey)
+		if err != nil {
+			return nil, Errorf(OperationParsingFailed, "", "parameter name %q is not valid URL encoding: %v", rawKey, err)
+		}
+		value, err := url.QueryUnescape(rawValue)
+		if err != nil {
+			return nil, Errorf(OperationParsingFailed, key, "the value of %s is not valid URL encoding: %v", key, err)
+		}
+		values[key] = append(values[key], value)
+	}
+	return values, nil
+}
+
 // KVP is a key-value request with case-insensitive keys, as OGC services define them.
 type KVP map[string]string
 

@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"context"
 	"net/http"
+	"net/url"
 	"slices"
 	"strconv"
 	"strings"
@@ -350,11 +351,13 @@ func (c *collection) rootOpen() string {
 	return b.String()
 }
 
+// dftFormatParam returns the OUTPUTFORMAT of the DescribeFeatureType request that
+// describes a WFS 1.1 response, escaped for a query string.
 func dftFormatParam(f outputFormat) string {
 	if f.gml == gml.GML2 {
-		return "text/xml;+subtype=gml/2.1.2"
+		return url.QueryEscape("text/xml; subtype=gml/2.1.2")
 	}
-	return "text/xml;+subtype=gml/3.1.1"
+	return url.QueryEscape("text/xml; subtype=gml/3.1.1")
 }
 
 func (c *collection) typeNamesParam() string {
@@ -366,7 +369,7 @@ func (c *collection) typeNamesParam() string {
 			names = append(names, c.svc.qualified(p.layer))
 		}
 	}
-	return strings.Join(names, ",")
+	return url.QueryEscape(strings.Join(names, ","))
 }
 
 // pageLinks returns the next and previous pages of a paged KVP request.

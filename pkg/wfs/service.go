@@ -11,7 +11,6 @@ import (
 	"log/slog"
 	"mime"
 	"net/http"
-	"net/url"
 	"strings"
 
 	"github.com/fourreau/fourreau/pkg/config"
@@ -114,7 +113,11 @@ func (s *Service) dispatch(ctx context.Context, w http.ResponseWriter, r *http.R
 func (s *Service) parse(r *http.Request) (*request, error) {
 	switch r.Method {
 	case http.MethodGet, http.MethodHead:
-		return s.parseKVP(ows.ParseKVP(r.URL.Query()))
+		query, err := ows.ParseQuery(r.URL.RawQuery)
+		if err != nil {
+			return nil, err
+		}
+		return s.parseKVP(ows.ParseKVP(query))
 	case http.MethodPost:
 		body := http.MaxBytesReader(nil, r.Body, maxRequestBody)
 		ct, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type"))
@@ -123,11 +126,15 @@ func (s *Service) parse(r *http.Request) (*request, error) {
 			if err != nil {
 				return nil, bodyError(err)
 			}
-			form, err := url.ParseQuery(string(data))
+			form, err := ows.ParseQuery(string(data))
 			if err != nil {
-				return nil, ows.Errorf(ows.OperationParsingFailed, "", "the form body cannot be decoded: %v", err)
+				return nil, err
 			}
-			for k, v := range r.URL.Query() {
+			query, err := ows.ParseQuery(r.URL.RawQuery)
+			if err != nil {
+				return nil, err
+			}
+			for k, v := range query {
 				form[k] = append(form[k], v...)
 			}
 			return s.parseKVP(ows.ParseKVP(form))
