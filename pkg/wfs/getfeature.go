@@ -337,9 +337,11 @@ func (c *collection) rootOpen() string {
 		}
 		b.WriteString(` xsi:schemaLocation="http://www.opengis.net/wfs ` + wfsSchema + ` `)
 		b.WriteString(ows.EscapeXML(s.nsURI() + " " + c.base + "?SERVICE=WFS&VERSION=1.1.0&REQUEST=DescribeFeatureType&TYPENAME=" + names + "&OUTPUTFORMAT=" + dftFormatParam(c.format)))
-		b.WriteString(`" timeStamp="` + timeStamp() + `">` + "\n")
 		if c.format.gml == gml.GML2 {
-			b.WriteString("<gml:boundedBy><gml:null>unknown</gml:null></gml:boundedBy>\n")
+			// The WFS 1.0 collection that GML 2 output uses has no timeStamp attribute.
+			b.WriteString(`">` + "\n<gml:boundedBy><gml:null>unknown</gml:null></gml:boundedBy>\n")
+		} else {
+			b.WriteString(`" timeStamp="` + timeStamp() + `">` + "\n")
 		}
 	default:
 		b.WriteString(`<wfs:FeatureCollection xmlns:wfs="http://www.opengis.net/wfs" xmlns:gml="http://www.opengis.net/gml"`)
