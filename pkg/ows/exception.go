@@ -126,13 +126,16 @@ func writeReportBody(w io.Writer, style ReportStyle, version string, e *Exceptio
 		b.WriteString(">" + EscapeXML(e.Text) + "</ServiceException>\n</ServiceExceptionReport>\n")
 	default:
 		ns, schema := "http://www.opengis.net/ows/1.1", "http://schemas.opengis.net/ows/1.1.0/owsExceptionReport.xsd"
+		// OWS Common 1.1 states the language in xml:lang, 1.0 in its own language attribute.
+		lang := `xml:lang="en"`
 		if style == ReportOWS10 {
 			ns, schema = "http://www.opengis.net/ows", "http://schemas.opengis.net/ows/1.0.0/owsExceptionReport.xsd"
+			lang = `language="en"`
 		}
 		if version == "" {
 			version = "2.0.0"
 		}
-		b.WriteString(`<ows:ExceptionReport xmlns:ows="` + ns + `" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance" xsi:schemaLocation="` + ns + " " + schema + `" version="` + EscapeXML(version) + `" xml:lang="en">` + "\n")
+		b.WriteString(`<ows:ExceptionReport xmlns:ows="` + ns + `" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance" xsi:schemaLocation="` + ns + " " + schema + `" version="` + EscapeXML(version) + `" ` + lang + ">\n")
 		b.WriteString(`  <ows:Exception exceptionCode="` + EscapeXML(e.Code) + `"`)
 		if e.Locator != "" {
 			b.WriteString(` locator="` + EscapeXML(e.Locator) + `"`)
