@@ -90,7 +90,11 @@ func (b *builder) node(l *feature.Layer, n filter.Node) error {
 		if err != nil {
 			return err
 		}
-		fmt.Fprintf(&b.sql, "%s BETWEEN %s AND %s", ident(f.Column), b.typedArg(f, lo), b.typedArg(f, hi))
+		col := columnFor(f, lo)
+		if _, ok := hi.(dateTimeValue); ok {
+			col = columnFor(f, hi)
+		}
+		fmt.Fprintf(&b.sql, "%s BETWEEN %s AND %s", col, b.typedArg(f, lo), b.typedArg(f, hi))
 		return nil
 	case filter.BBox:
 		return b.bbox(l, n)
@@ -182,11 +186,23 @@ func literal(f *feature.Field, s string) (any, error) {
 		}
 		return nil, bad()
 	case feature.KindDate:
-		d, err := time.Parse("2006-01-02", strings.ReplaceAll(t, "/", "-"))
-		if err != nil {
-			return nil, bad()
+		// Clients send dates with slashes, and GDAL sends a date-time at midnight for a
+		// date (2000-01-01T00:00:00). A time other than midnight compares as a timestamp.
+		norm := strings.ReplaceAll(t, "/", "-")
+		if d, err := time.Parse("2006-01-02", norm); err == nil {
+			return d.Format("2006-01-02"), nil
 		}
-		return d.Format("2006-01-02"), nil
+		for _, layout := range []string{time.RFC3339Nano, "2006-01-02T15:04:05.999999999", "2006-01-02 15:04:05.999999999"} {
+			d, err := time.Parse(layout, norm)
+			if err != nil {
+				continue
+			}
+			if d.Hour() == 0 && d.Minute() == 0 && d.Second() == 0 && d.Nanosecond() == 0 {
+				return d.Format("2006-01-02"), nil
+			}
+			return dateTimeValue(d.Format(time.RFC3339Nano)), nil
+		}
+		return nil, bad()
 	case feature.KindDateTime:
 		for _, layout := range []string{time.RFC3339Nano, "2006-01-02T15:04:05", "2006-01-02 15:04:05", "2006-01-02"} {
 			if d, err := time.Parse(layout, t); err == nil {
@@ -199,8 +215,23 @@ func literal(f *feature.Field, s string) (any, error) {
 	}
 }
 
+// dateTimeValue is a date-time literal compared with a date column: both sides are
+// compared as timestamps.
+type dateTimeValue string
+
+// columnFor returns the column expression to compare with v.
+func columnFor(f *feature.Field, v any) string {
+	if _, ok := v.(dateTimeValue); ok {
+		return ident(f.Column) + "::timestamptz"
+	}
+	return ident(f.Column)
+}
+
 // typedArg binds v with a cast to the column's type where Go's type does not say it.
 func (b *builder) typedArg(f *feature.Field, v any) string {
+	if dt, ok := v.(dateTimeValue); ok {
+		return b.arg(string(dt)) + "::timestamptz"
+	}
 	p := b.arg(v)
 	switch f.Kind {
 	case feature.KindDecimal:
@@ -224,7 +255,7 @@ func (b *builder) compare(l *feature.Layer, c filter.Compare) error {
 	if err != nil {
 		return err
 	}
-	col := ident(f.Column)
+	col := columnFor(f, v)
 	if f.Kind == feature.KindString {
 		col += "::text"
 		if !c.MatchCase {
