@@ -27,6 +27,7 @@ type Config struct {
 	Log      Log           `mapstructure:"log"`
 	Service  Service       `mapstructure:"service"`
 	WFS      WFS           `mapstructure:"wfs"`
+	Tiles    Tiles         `mapstructure:"tiles"`
 	Layers   []LayerConfig `mapstructure:"layers"`
 
 	// File is the configuration file that was read, or "" when none was.
@@ -160,6 +161,7 @@ func Load(args []string) (*Config, error) {
 	if !v.IsSet("layers") || len(cfg.Layers) == 0 {
 		cfg.Layers = DefaultLayers()
 	}
+	applyTileDefaults(v, cfg)
 	if cfg.Database.URL == "" {
 		cfg.Database.URL = os.Getenv("DATABASE_URL")
 	}
@@ -203,6 +205,7 @@ func setDefaults(v *viper.Viper) {
 	v.SetDefault("wfs.other_crs", []int{4326, 3857, 4258, 4171, 3035, 3942, 3943, 3944, 3945, 3946, 3947, 3948, 3949, 3950})
 	v.SetDefault("wfs.decimals_degrees", 7)
 	v.SetDefault("wfs.decimals_metres", 3)
+	setTileDefaults(v)
 }
 
 var ncName = regexp.MustCompile(`^[\p{L}_][\p{L}\p{N}_.\-]*$`)
@@ -273,6 +276,7 @@ func (c *Config) Validate() error {
 			add("%s: srid %d is negative", where, l.SRID)
 		}
 	}
+	c.validateTiles(add)
 	return errors.Join(errs...)
 }
 
