@@ -194,7 +194,8 @@ type collection struct {
 
 func (c *collection) run(ctx context.Context, rd feature.Reader) error {
 	json := c.format.json
-	needCounts := c.req.hits || (!json && c.req.version == V200)
+	// Several queries share COUNT and STARTINDEX, which needs their counts first.
+	needCounts := c.req.hits || (!json && c.req.version == V200) || len(c.plans) > 1
 	if needCounts {
 		for _, p := range c.plans {
 			n, err := rd.Count(ctx, p.q)
@@ -203,6 +204,9 @@ func (c *collection) run(ctx context.Context, rd feature.Reader) error {
 			}
 			p.matched = n
 			p.returned = returnedOf(n, p.q)
+		}
+		if len(c.plans) > 1 {
+			sharePaging(c.plans, c.req.startIndex)
 		}
 	}
 	if c.req.hits {
@@ -267,6 +271,25 @@ func (c *collection) run(ctx context.Context, rd feature.Reader) error {
 		return errStreamAborted
 	}
 	return nil
+}
+
+// sharePaging applies STARTINDEX and the limit to the concatenated results of the
+// queries, in order, as WFS defines them for the whole response: STARTINDEX skips
+// features of the first queries before those of the next ones, and COUNT bounds the sum.
+// Each plan's query must still carry the whole request's limit, and matched its count.
+func sharePaging(plans []*plan, startIndex int) {
+	skip := int64(startIndex)
+	remaining := int64(plans[0].q.Limit)
+	for _, p := range plans {
+		offset := min(skip, p.matched)
+		skip -= offset
+		p.q.Offset = int(offset)
+		if remaining >= 0 {
+			p.q.Limit = int(min(remaining, p.matched-offset))
+			remaining -= int64(p.q.Limit)
+		}
+		p.returned = returnedOf(p.matched, p.q)
+	}
 }
 
 // returnedOf is the number of features a query returns when n match.
@@ -374,25 +397,23 @@ func (c *collection) typeNamesParam() string {
 	return url.QueryEscape(strings.Join(names, ","))
 }
 
-// pageLinks returns the next and previous pages of a paged KVP request.
+// pageLinks returns the next and previous pages of a paged KVP request. STARTINDEX and
+// the limit belong to the whole response, so the links page through every query.
 func (c *collection) pageLinks(matched, returned int64) (next, prev string) {
-	if c.req.kvp == nil || len(c.plans) != 1 {
+	limit := c.svc.limit(c.req.count)
+	if c.req.kvp == nil || limit < 0 {
 		return "", ""
 	}
-	q := c.plans[0].q
-	if q.Limit < 0 {
-		return "", ""
-	}
-	start := int64(q.Offset)
-	if start+returned < matched && q.Limit > 0 {
-		next = pageURL(c.base, c.req.kvp, int(start)+q.Limit, q.Limit)
+	start := int64(c.req.startIndex)
+	if start+returned < matched && limit > 0 {
+		next = pageURL(c.base, c.req.kvp, int(start)+limit, limit)
 	}
 	if start > 0 {
-		p := start - int64(q.Limit)
+		p := start - int64(limit)
 		if p < 0 {
 			p = 0
 		}
-		prev = pageURL(c.base, c.req.kvp, int(p), q.Limit)
+		prev = pageURL(c.base, c.req.kvp, int(p), limit)
 	}
 	return next, prev
 }
