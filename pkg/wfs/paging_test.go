@@ -305,3 +305,72 @@ func TestPaging_CountDefault(t *testing.T) {
 		t.Errorf("COUNT above CountDefault: numberReturned %d, want %d", p.returned, limit)
 	}
 }
+
+func TestPaging_SeveralQueries(t *testing.T) {
+	// COUNT and STARTINDEX apply to the whole response, not to each query: the features
+	// of the queries follow each other and the window cuts across them.
+	srv := start(t)
+	ducts := queryStrings(t, srv.Pool, "SELECT 'duct.' || id FROM netdata.duct ORDER BY id")
+	routes := queryStrings(t, srv.Pool, "SELECT 'route.' || id FROM netdata.route ORDER BY id")
+	if len(ducts) < 3 || len(routes) < 3 {
+		t.Skip("netdata.duct or netdata.route has fewer than 3 rows: load the demo data")
+	}
+	start := strconv.Itoa(len(ducts) - 1)
+	wantDucts, wantRoutes := ducts[len(ducts)-1:], routes[:2]
+	total := int64(len(ducts) + len(routes))
+
+	t.Run("GML", func(t *testing.T) {
+		root := expectOK(t, get(t, srv, "SERVICE=WFS&VERSION=2.0.0&REQUEST=GetFeature&TYPENAMES=net:duct,net:route&PROPERTYNAME=code&COUNT=3&STARTINDEX="+start))
+		if got := intAttr(t, root, "numberMatched"); got != total {
+			t.Errorf("numberMatched = %d, want %d", got, total)
+		}
+		if got := intAttr(t, root, "numberReturned"); got != 3 {
+			t.Errorf("numberReturned = %d, want 3", got)
+		}
+		if got := featureIDs(root, "duct"); !slices.Equal(got, wantDucts) {
+			t.Errorf("ducts = %v, want %v", got, wantDucts)
+		}
+		if got := featureIDs(root, "route"); !slices.Equal(got, wantRoutes) {
+			t.Errorf("routes = %v, want %v", got, wantRoutes)
+		}
+		next, _ := root.attr("next")
+		if _, q := queryOf(t, srv, next); q.Get("STARTINDEX") != strconv.Itoa(len(ducts)+2) || q.Get("TYPENAMES") != "net:duct,net:route" {
+			t.Errorf("next link %q does not continue after the third feature of both types", next)
+		}
+		var nested []string
+		for _, member := range root.Nodes {
+			if fc := member.child(nsWFS20, "FeatureCollection"); fc != nil {
+				m, _ := fc.attr("numberMatched")
+				r, _ := fc.attr("numberReturned")
+				nested = append(nested, m+"/"+r)
+			}
+		}
+		if want := []string{strconv.Itoa(len(ducts)) + "/1", strconv.Itoa(len(routes)) + "/2"}; !slices.Equal(nested, want) {
+			t.Errorf("nested collections matched/returned = %v, want %v", nested, want)
+		}
+	})
+	t.Run("GeoJSON", func(t *testing.T) {
+		var fc featureCollection
+		decodeJSON(t, get(t, srv, "SERVICE=WFS&VERSION=2.0.0&REQUEST=GetFeature&TYPENAMES=net:duct,net:route&PROPERTYNAME=code"+
+			"&OUTPUTFORMAT=application/json&COUNT=3&STARTINDEX="+start), &fc)
+		var got []string
+		for _, f := range fc.Features {
+			got = append(got, f.ID)
+		}
+		if want := append(slices.Clone(wantDucts), wantRoutes...); !slices.Equal(got, want) {
+			t.Errorf("features = %v, want %v", got, want)
+		}
+		if fc.NumberMatched == nil || *fc.NumberMatched != total {
+			t.Errorf("numberMatched = %v, want %d", fc.NumberMatched, total)
+		}
+	})
+	t.Run("1.1 MAXFEATURES", func(t *testing.T) {
+		root := expectOK(t, get(t, srv, "SERVICE=WFS&VERSION=1.1.0&REQUEST=GetFeature&TYPENAME=net:duct,net:route&PROPERTYNAME=code&MAXFEATURES=3"))
+		if got := featureIDs(root, "duct"); !slices.Equal(got, ducts[:3]) {
+			t.Errorf("ducts = %v, want %v", got, ducts[:3])
+		}
+		if got := featureIDs(root, "route"); len(got) != 0 {
+			t.Errorf("routes = %v, want none after three ducts", got)
+		}
+	})
+}
