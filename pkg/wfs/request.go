@@ -292,11 +292,16 @@ func (s *Service) parseGetFeatureKVP(req *request, kvp ows.KVP, ns map[string]st
 	filters := splitGroups(filterText)
 	props := splitGroups(kvp.Value("PROPERTYNAME"))
 	sorts := splitGroups(kvp.Value("SORTBY"))
+	layers := make([]*feature.Layer, len(groups))
 	for i, g := range groups {
 		l, err := s.resolveType(g, ns, req.version)
 		if err != nil {
 			return err
 		}
+		layers[i] = l
+	}
+	for i, l := range layers {
+		var err error
 		q := &query{layers: []*feature.Layer{l}, srs: srs, srsGiven: srsGiven}
 		if i < len(props) {
 			q.properties = ows.SplitList(props[i])
@@ -322,7 +327,8 @@ func (s *Service) parseGetFeatureKVP(req *request, kvp ows.KVP, ns map[string]st
 			}
 			q.filter, err = s.parseFilterText(ft, l, srs, srsGiven, req.version)
 		case resourceIDs != "":
-			q.filter, err = s.resourceIDFilter(ows.SplitList(resourceIDs), []*feature.Layer{l})
+			// An identifier may name any requested type; each query keeps the ones of its own.
+			q.filter, err = s.resourceIDFilter(ows.SplitList(resourceIDs), layers)
 		}
 		if err != nil {
 			return err
