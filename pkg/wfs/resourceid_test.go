@@ -135,3 +135,28 @@ func TestGetFeatureByID_NotFound(t *testing.T) {
 		expectException(t, get(t, srv, q), http.StatusBadRequest, "InvalidParameterValue", "storedQuery_id")
 	})
 }
+
+func TestResourceID_SeveralTypeNames(t *testing.T) {
+	// With TYPENAMES listing both types, an identifier of either type belongs to the
+	// request, and each type returns its own features.
+	srv := start(t)
+	duct := firstIDs(t, srv, "duct", "netdata.duct", 1)[0]
+	route := firstIDs(t, srv, "route", "netdata.route", 1)[0]
+	for _, typeNames := range []string{"net:duct,net:route", "(net:duct)(net:route)"} {
+		t.Run(typeNames, func(t *testing.T) {
+			root := expectOK(t, get(t, srv, kvp("SERVICE", "WFS", "VERSION", "2.0.0", "REQUEST", "GetFeature",
+				"TYPENAMES", typeNames, "RESOURCEID", duct+","+route, "PROPERTYNAME", "code")))
+			if got := featureIDs(root, "duct"); !slices.Equal(got, []string{duct}) {
+				t.Errorf("ducts = %v, want [%s]", got, duct)
+			}
+			if got := featureIDs(root, "route"); !slices.Equal(got, []string{route}) {
+				t.Errorf("routes = %v, want [%s]", got, route)
+			}
+		})
+	}
+	t.Run("type not requested", func(t *testing.T) {
+		point := firstIDs(t, srv, "technical_point", "netdata.technical_point", 1)[0]
+		r := get(t, srv, "SERVICE=WFS&VERSION=2.0.0&REQUEST=GetFeature&TYPENAMES=net:duct,net:route&RESOURCEID="+duct+","+point)
+		expectException(t, r, http.StatusBadRequest, "InvalidParameterValue", "resourceId")
+	})
+}
