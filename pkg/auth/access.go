@@ -13,6 +13,7 @@ import (
 	"net/http"
 	"slices"
 
+	"github.com/fourreau/fourreau/pkg/config"
 	"github.com/fourreau/fourreau/pkg/ows"
 )
 
@@ -190,4 +191,16 @@ func Unauthenticated(locator, text string) *ows.Exception {
 // Forbidden returns the exception for a request its principal may not make (HTTP 403).
 func Forbidden(locator, text string) *ows.Exception {
 	return &ows.Exception{Code: ows.OperationProcessingFailed, Locator: locator, Text: text, Status: http.StatusForbidden}
+}
+
+// PolicyFromConfig returns the read rules of the configuration: auth.anonymous_read, and
+// the anonymous_read of each layer that sets it.
+func PolicyFromConfig(cfg *config.Config) *Policy {
+	perLayer := map[string]bool{}
+	for _, l := range cfg.Layers {
+		if l.AnonymousRead != nil {
+			perLayer[l.Name] = *l.AnonymousRead
+		}
+	}
+	return NewPolicy(cfg.Auth.AnonymousRead, perLayer)
 }

@@ -27,6 +27,7 @@ type Config struct {
 	Log      Log           `mapstructure:"log"`
 	Service  Service       `mapstructure:"service"`
 	WFS      WFS           `mapstructure:"wfs"`
+	Auth     Auth          `mapstructure:"auth"`
 	Tiles    Tiles         `mapstructure:"tiles"`
 	Layers   []LayerConfig `mapstructure:"layers"`
 
@@ -89,6 +90,22 @@ type WFS struct {
 	OtherCRS        []int `mapstructure:"other_crs"`
 	DecimalsDegrees int   `mapstructure:"decimals_degrees"`
 	DecimalsMetres  int   `mapstructure:"decimals_metres"`
+	// LockExpiry is the expiry of a lock whose request sets none; MaxLockExpiry caps the
+	// expiry a request may ask for.
+	LockExpiry    time.Duration `mapstructure:"lock_expiry"`
+	MaxLockExpiry time.Duration `mapstructure:"max_lock_expiry"`
+}
+
+// Auth holds the access rules: who may read without credentials, and how credentials
+// are checked. Partners and their API keys are stored in the database.
+type Auth struct {
+	// AnonymousRead is whether callers without credentials may read the layers whose
+	// anonymous_read is not set.
+	AnonymousRead bool `mapstructure:"anonymous_read"`
+	// Realm is the realm of the HTTP Basic challenge sent with 401 responses.
+	Realm string `mapstructure:"realm"`
+	// KeyCacheTTL is how long a verified API key is trusted without hashing it again.
+	KeyCacheTTL time.Duration `mapstructure:"key_cache_ttl"`
 }
 
 // LayerConfig publishes one PostGIS table or view as a feature type.
@@ -109,6 +126,9 @@ type LayerConfig struct {
 	GeometryType string `mapstructure:"geometry_type"`
 	// Fields lists the published columns in order; all but the key and geometry when empty.
 	Fields []string `mapstructure:"fields"`
+	// AnonymousRead sets whether callers without credentials may read the layer; unset,
+	// auth.anonymous_read applies.
+	AnonymousRead *bool `mapstructure:"anonymous_read"`
 }
 
 // DefaultFile is the configuration file read when no --config flag or FOURREAU_CONFIG
@@ -205,6 +225,11 @@ func setDefaults(v *viper.Viper) {
 	v.SetDefault("wfs.other_crs", []int{4326, 3857, 4258, 4171, 3035, 3942, 3943, 3944, 3945, 3946, 3947, 3948, 3949, 3950})
 	v.SetDefault("wfs.decimals_degrees", 7)
 	v.SetDefault("wfs.decimals_metres", 3)
+	v.SetDefault("wfs.lock_expiry", "5m")
+	v.SetDefault("wfs.max_lock_expiry", "24h")
+	v.SetDefault("auth.anonymous_read", true)
+	v.SetDefault("auth.realm", "fourreau")
+	v.SetDefault("auth.key_cache_ttl", "10m")
 	setTileDefaults(v)
 }
 
@@ -244,6 +269,12 @@ func (c *Config) Validate() error {
 		if code <= 0 {
 			add("wfs.other_crs: %d is not an EPSG code", code)
 		}
+	}
+	if c.WFS.LockExpiry <= 0 || c.WFS.MaxLockExpiry < c.WFS.LockExpiry {
+		add("wfs.lock_expiry (%s) must be positive and at most wfs.max_lock_expiry (%s)", c.WFS.LockExpiry, c.WFS.MaxLockExpiry)
+	}
+	if c.Auth.KeyCacheTTL < 0 {
+		add("auth.key_cache_ttl: %s is negative; use 0s to hash every request's key", c.Auth.KeyCacheTTL)
 	}
 	if c.WFS.DecimalsDegrees < 0 || c.WFS.DecimalsDegrees > 15 || c.WFS.DecimalsMetres < 0 || c.WFS.DecimalsMetres > 15 {
 		add("wfs.decimals_degrees and wfs.decimals_metres must be between 0 and 15")

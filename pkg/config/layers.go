@@ -3,7 +3,7 @@ package config
 // DefaultLayers returns the feature types of the default data model, as
 // config/fourreau.yaml also lists them.
 func DefaultLayers() []LayerConfig {
-	return []LayerConfig{
+	layers := []LayerConfig{
 		{
 			Name: "duct", Title: "Fourreaux (ducts)",
 			Abstract: "Ducts laid along civil-engineering routes, with material, diameters, occupancy, owner and user.",
@@ -47,4 +47,30 @@ func DefaultLayers() []LayerConfig {
 			Table:    "osm.power_tower", Key: "id", Geometry: "geom", SRID: 4326, GeometryType: "Point",
 		},
 	}
+	return append(layers, historyLayers()...)
+}
+
+// historyLayers returns the history layers of the netdata tables, one row per change
+// made to a feature (views netdata.<table>_history). They are closed to anonymous
+// callers because they name the partners that made each change.
+func historyLayers() []LayerConfig {
+	closed := false
+	var out []LayerConfig
+	for _, t := range []struct{ name, title, geometryType string }{
+		{"duct", "ducts", "LineString"},
+		{"route", "civil-engineering routes", "LineString"},
+		{"technical_point", "technical points", "Point"},
+		{"network_link", "network sections", "LineString"},
+		{"planned_works", "planned works", "MultiLineString"},
+	} {
+		out = append(out, LayerConfig{
+			Name: t.name + "_history", Title: "History of " + t.title,
+			Abstract: "One feature per insert, update or delete of net:" + t.name + ", with the partner, the " +
+				"submission, the changed properties and the state before and after the change, as JSON.",
+			Keywords: []string{"history", "récolement"},
+			Table:    "netdata." + t.name + "_history", Key: "id", Geometry: "geom", SRID: 2154, GeometryType: t.geometryType,
+			AnonymousRead: &closed,
+		})
+	}
+	return out
 }
