@@ -5,6 +5,7 @@
 //	fourreau serve    [flags]   serve WFS at server.listen
 //	fourreau migrate  [flags]   apply the data model migrations
 //	fourreau load     [flags]   load the demo dataset and the real data deliveries
+//	fourreau partner  COMMAND   manage partner accounts: add, list, rotate-key, disable
 //	fourreau version            print the version
 //
 // Flags of every command: --config FILE, --listen HOST:PORT, --database-url URL,
@@ -50,6 +51,8 @@ func main() {
 		err = withConfig(ctx, os.Args[2:], migrate)
 	case "load":
 		err = withConfig(ctx, os.Args[2:], load)
+	case "partner":
+		err = partnerCommand(ctx, os.Args[2:])
 	case "version", "--version", "-v":
 		fmt.Println("fourreau", versionString())
 		return
@@ -74,6 +77,8 @@ Commands:
   serve     serve WFS over the configured PostGIS layers
   migrate   apply the data model migrations (safe to re-run)
   load      load the demo dataset and the real data from data.dir (safe to re-run)
+  partner   manage partner accounts and API keys: add, list, rotate-key, disable
+            (fourreau partner help)
   version   print the version
 
 Flags:
