@@ -51,7 +51,9 @@ func resolveFormat(version, name string) (outputFormat, error) {
 		return gml32, nil
 	case "application/json", "json", "geojson":
 		return outputFormat{json: true, contentType: "application/json; charset=UTF-8"}, nil
-	case "application/geo+json":
+	case "application/geo+json", "application/geojson":
+		// The second form is the first with its '+' decoded as a space, as happens when a
+		// client leaves the '+' unescaped in a query string.
 		return outputFormat{json: true, contentType: "application/geo+json"}, nil
 	}
 	switch version {
