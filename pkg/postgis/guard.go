@@ -69,13 +69,13 @@ func (g *WriteGuard) Tracked(l *feature.Layer) (TrackedTable, bool) {
 	return t, ok && t.Key == l.Key
 }
 
-// actionLocator names an action in exception reports: its handle, else its kind and
-// position.
-func actionLocator(a *feature.Action, i int) string {
+// actionLocator names an action in exception reports: its handle, else the
+// transaction's, as the write path does.
+func actionLocator(t *feature.Transaction, a *feature.Action) string {
 	if a.Handle != "" {
 		return a.Handle
 	}
-	return a.Kind.String() + " " + strconv.Itoa(i+1)
+	return t.Handle
 }
 
 // Begin implements feature.TxHooks. It rejects the transaction when the caller may not
@@ -85,8 +85,8 @@ func (g *WriteGuard) Begin(ctx context.Context, db feature.TxDB, t *feature.Tran
 	access := auth.FromContext(ctx)
 	p := access.Principal
 	ownerColumns := map[string]bool{}
-	for i, a := range t.Actions {
-		locator := actionLocator(a, i)
+	for _, a := range t.Actions {
+		locator := actionLocator(t, a)
 		if err := access.CheckWrite(a.Layer.Name, locator); err != nil {
 			return nil, err
 		}
