@@ -119,7 +119,9 @@ func (w *gzipWriter) WriteHeader(code int) {
 	}
 	w.wroteHeader = true
 	h := w.Header()
-	h.Add("Vary", "Accept-Encoding")
+	if !hasToken(h.Values("Vary"), "Accept-Encoding") {
+		h.Add("Vary", "Accept-Encoding")
+	}
 	if h.Get("Content-Encoding") == "" && code != http.StatusNoContent && code != http.StatusNotModified {
 		w.compress = true
 		h.Set("Content-Encoding", "gzip")
@@ -172,6 +174,18 @@ func acceptsGzip(header string) bool {
 			}
 		}
 		return true
+	}
+	return false
+}
+
+// hasToken reports whether one of the comma-separated header values holds token.
+func hasToken(values []string, token string) bool {
+	for _, v := range values {
+		for _, part := range strings.Split(v, ",") {
+			if strings.EqualFold(strings.TrimSpace(part), token) {
+				return true
+			}
+		}
 	}
 	return false
 }
