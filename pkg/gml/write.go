@@ -28,19 +28,66 @@ type Coords struct {
 	Decimals int
 }
 
-// AppendNumber appends v rounded to decimals, in the shortest form that reads back as
-// the rounded value.
+// AppendNumber appends v rounded to decimals, without trailing zeros. Values whose
+// scaled form fits an int64 exactly are written from that integer, which is several
+// times faster than strconv's shortest formatting; others fall back to strconv.
 func AppendNumber(buf []byte, v float64, decimals int) []byte {
-	p := math.Pow10(decimals)
-	r := math.Round(v*p) / p
-	if math.IsInf(v*p, 0) {
-		r = v
+	if decimals < 0 || decimals >= len(pow10) {
+		return appendFixedTrimmed(buf, v, decimals)
 	}
-	if r == 0 {
-		r = 0 // no negative zero
+	scaled := math.Round(v * float64(pow10[decimals]))
+	if !(scaled > -maxExactInt && scaled < maxExactInt) { // also true for NaN
+		return appendFixedTrimmed(buf, v, decimals)
 	}
-	return strconv.AppendFloat(buf, r, 'f', -1, 64)
+	n := int64(scaled)
+	if n == 0 {
+		return append(buf, '0')
+	}
+	if n < 0 {
+		buf = append(buf, '-')
+		n = -n
+	}
+	buf = strconv.AppendInt(buf, n/pow10[decimals], 10)
+	frac := n % pow10[decimals]
+	if frac == 0 {
+		return buf
+	}
+	var digits [20]byte
+	for i := decimals - 1; i >= 0; i-- {
+		digits[i] = byte('0' + frac%10)
+		frac /= 10
+	}
+	end := decimals
+	for end > 0 && digits[end-1] == '0' {
+		end--
+	}
+	buf = append(buf, '.')
+	return append(buf, digits[:end]...)
 }
+
+// appendFixedTrimmed writes v with strconv's correctly rounded fixed notation, then
+// drops trailing zeros.
+func appendFixedTrimmed(buf []byte, v float64, decimals int) []byte {
+	start := len(buf)
+	buf = strconv.AppendFloat(buf, v, 'f', decimals, 64)
+	if decimals > 0 {
+		for buf[len(buf)-1] == '0' {
+			buf = buf[:len(buf)-1]
+		}
+		if buf[len(buf)-1] == '.' {
+			buf = buf[:len(buf)-1]
+		}
+	}
+	if string(buf[start:]) == "-0" {
+		buf = append(buf[:start], '0')
+	}
+	return buf
+}
+
+// maxExactInt bounds the integers a float64 holds exactly (2^53).
+const maxExactInt = 1 << 53
+
+var pow10 = [...]int64{1, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15}
 
 // Writer appends GML geometries.
 type Writer struct {

@@ -3,6 +3,7 @@ package gml
 import (
 	"encoding/binary"
 	"math"
+	"strconv"
 	"testing"
 
 	"github.com/fourreau/fourreau/pkg/geom"
@@ -43,10 +44,30 @@ func TestAppendNumber(t *testing.T) {
 		{-0.0000001, 3, "0"},
 		{2, 7, "2"},
 		{-0.3895123, 7, "-0.3895123"},
+		{0.05, 7, "0.05"},
+		{-12.000000049, 7, "-12"},
+		{1e20, 3, "100000000000000000000"},
+		{7.123456789, 0, "7"},
 	}
 	for _, c := range cases {
 		if got := string(AppendNumber(nil, c.v, c.decimals)); got != c.want {
 			t.Errorf("AppendNumber(%v, %d) = %s, want %s", c.v, c.decimals, got, c.want)
+		}
+	}
+}
+
+func TestAppendNumberMatchesRounding(t *testing.T) {
+	for i := 0; i < 200000; i++ {
+		v := (float64(i)*7919.123456789 - 5e8) / 997
+		for _, d := range []int{0, 3, 7} {
+			p := math.Pow10(d)
+			want := strconv.FormatFloat(math.Round(v*p)/p, 'f', -1, 64)
+			if want == "-0" {
+				want = "0"
+			}
+			if got := string(AppendNumber(nil, v, d)); got != want {
+				t.Fatalf("AppendNumber(%v, %d) = %s, want %s", v, d, got, want)
+			}
 		}
 	}
 }
@@ -84,5 +105,13 @@ func TestWriterZ(t *testing.T) {
 	js := string(AppendGeoJSON(nil, d, 3))
 	if js != `{"type":"LineString","coordinates":[[652000,6862000,35.2],[652010,6862005,35]]}` {
 		t.Errorf("GeoJSON = %s", js)
+	}
+}
+
+func BenchmarkAppendNumber(b *testing.B) {
+	buf := make([]byte, 0, 64)
+	values := []float64{-0.3668312345, 49.1928249123, 454631.71234, 6904464.5512}
+	for i := 0; i < b.N; i++ {
+		buf = AppendNumber(buf[:0], values[i&3], 7)
 	}
 }
