@@ -53,21 +53,28 @@ func newGuardFixture(t *testing.T) *guardFixture {
 	pool := testdb.MigratedPool(t)
 	ctx := context.Background()
 	f := &guardFixture{pool: pool, codeSuffix: randomSuffix(t)}
-	exec := func(sql string, args ...any) {
-		t.Helper()
-		if _, err := pool.Exec(ctx, sql, args...); err != nil {
+	// An advisory lock keeps parallel test packages from creating the table twice. It
+	// belongs to a session, so one connection runs the whole sequence.
+	conn, err := pool.Acquire(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, sql := range []string{
+		`SELECT pg_advisory_lock(7242917101)`,
+		`CREATE SCHEMA IF NOT EXISTS authtest`,
+		`CREATE TABLE IF NOT EXISTS authtest.duct_guard (LIKE netdata.duct INCLUDING ALL)`,
+		`SELECT netdata.track_writes('authtest.duct_guard', 'id', 'owner_org_id', 'geom')`,
+		`SELECT pg_advisory_unlock(7242917101)`,
+	} {
+		if _, err := conn.Exec(ctx, sql); err != nil {
+			conn.Release()
 			t.Fatalf("%s: %v", sql, err)
 		}
 	}
-	// An advisory lock keeps parallel test packages from creating the table twice.
-	exec(`SELECT pg_advisory_lock(7242917101)`)
-	exec(`CREATE SCHEMA IF NOT EXISTS authtest`)
-	exec(`CREATE TABLE IF NOT EXISTS authtest.duct_guard (LIKE netdata.duct INCLUDING ALL)`)
-	exec(`SELECT netdata.track_writes('authtest.duct_guard', 'id', 'owner_org_id', 'geom')`)
-	exec(`SELECT pg_advisory_unlock(7242917101)`)
+	conn.Release()
 
 	// A's write area is the square 450000..451000 x 6900000..6901000.
-	err := pool.QueryRow(ctx, `INSERT INTO netdata.organisation (code, name, org_type, source, wfs_write_scope)
+	err = pool.QueryRow(ctx, `INSERT INTO netdata.organisation (code, name, org_type, source, wfs_write_scope)
 		VALUES ($1, 'Test A', 'contractor', 'authtest',
 		        ST_Multi(ST_MakeEnvelope(450000, 6900000, 451000, 6901000, 2154))) RETURNING id`, "A-"+f.codeSuffix).Scan(&f.orgA)
 	if err != nil {
