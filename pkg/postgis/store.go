@@ -24,6 +24,12 @@ type Store struct {
 
 	mu      sync.Mutex
 	extents map[string]cachedExtent
+
+	// writeMu guards the write schemas and CRS areas read for transactions.
+	writeMu sync.Mutex
+	schemas map[string]*writeSchema
+	areas   map[int]*crsArea
+	codes   codeLists
 }
 
 type cachedExtent struct {
@@ -34,7 +40,8 @@ type cachedExtent struct {
 
 // NewStore returns a store reading through pool.
 func NewStore(pool *pgxpool.Pool) *Store {
-	return &Store{pool: pool, extents: make(map[string]cachedExtent)}
+	return &Store{pool: pool, extents: make(map[string]cachedExtent),
+		schemas: make(map[string]*writeSchema), areas: make(map[int]*crsArea)}
 }
 
 // sqlLimitMax is the largest limit written into the SQL; larger ones are applied while
