@@ -131,7 +131,9 @@ func parseFailed(err error) *Exception {
 	if errors.As(err, &se) {
 		return &Exception{Code: OperationParsingFailed, Text: fmt.Sprintf("the request is not well-formed XML: line %d: %s", se.Line, se.Msg)}
 	}
-	return &Exception{Code: OperationParsingFailed, Text: "the request could not be read as XML: " + err.Error()}
+	// The cause is kept so that callers can tell a body over the size limit (an
+	// *http.MaxBytesError) from malformed XML.
+	return &Exception{Code: OperationParsingFailed, Text: "the request could not be read as XML: " + err.Error(), Cause: err}
 }
 
 // AttrValue returns the value of the attribute with the given local name (any namespace).

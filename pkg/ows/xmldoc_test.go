@@ -1,6 +1,9 @@
 package ows
 
 import (
+	"errors"
+	"io"
+	"net/http"
 	"strings"
 	"testing"
 )
@@ -93,5 +96,14 @@ func TestParseXMLAcceptsPlainRequest(t *testing.T) {
 	}
 	if root.Local != "GetFeature" || root.Space != "http://www.opengis.net/wfs/2.0" || len(root.Children) != 1 {
 		t.Errorf("root = %s {%s} with %d children", root.Local, root.Space, len(root.Children))
+	}
+}
+
+func TestParseXMLKeepsReadError(t *testing.T) {
+	body := http.MaxBytesReader(nil, io.NopCloser(strings.NewReader("<r><!--"+strings.Repeat("x", 2048)+"--></r>")), 1024)
+	_, err := ParseXML(body)
+	var mbe *http.MaxBytesError
+	if !errors.As(err, &mbe) {
+		t.Errorf("ParseXML over a size-limited body returned %v; want it to wrap *http.MaxBytesError", err)
 	}
 }
