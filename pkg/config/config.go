@@ -90,6 +90,9 @@ type WFS struct {
 	OtherCRS        []int `mapstructure:"other_crs"`
 	DecimalsDegrees int   `mapstructure:"decimals_degrees"`
 	DecimalsMetres  int   `mapstructure:"decimals_metres"`
+	// Transactions is off (no WFS-T), open (anyone may write) or partners (only callers
+	// that the transaction hooks authenticate).
+	Transactions string `mapstructure:"transactions"`
 	// LockExpiry is the expiry of a lock whose request sets none; MaxLockExpiry caps the
 	// expiry a request may ask for.
 	LockExpiry    time.Duration `mapstructure:"lock_expiry"`
@@ -225,6 +228,7 @@ func setDefaults(v *viper.Viper) {
 	v.SetDefault("wfs.other_crs", []int{4326, 3857, 4258, 4171, 3035, 3942, 3943, 3944, 3945, 3946, 3947, 3948, 3949, 3950})
 	v.SetDefault("wfs.decimals_degrees", 7)
 	v.SetDefault("wfs.decimals_metres", 3)
+	v.SetDefault("wfs.transactions", "off")
 	v.SetDefault("wfs.lock_expiry", "5m")
 	v.SetDefault("wfs.max_lock_expiry", "24h")
 	v.SetDefault("auth.anonymous_read", true)
@@ -275,6 +279,11 @@ func (c *Config) Validate() error {
 	}
 	if c.Auth.KeyCacheTTL < 0 {
 		add("auth.key_cache_ttl: %s is negative; use 0s to hash every request's key", c.Auth.KeyCacheTTL)
+	}
+	switch c.WFS.Transactions {
+	case "off", "open", "partners":
+	default:
+		add("wfs.transactions: %q is not off, open or partners", c.WFS.Transactions)
 	}
 	if c.WFS.DecimalsDegrees < 0 || c.WFS.DecimalsDegrees > 15 || c.WFS.DecimalsMetres < 0 || c.WFS.DecimalsMetres > 15 {
 		add("wfs.decimals_degrees and wfs.decimals_metres must be between 0 and 15")

@@ -45,9 +45,10 @@ const (
 	ReplaceDuplicate
 )
 
-// Geometry is a geometry read from a request, as ISO WKB with x/y axis order (easting or
-// longitude first) in the CRS SRID.
+// Geometry is a geometry read from a request, as PostGIS extended WKB carrying the SRID,
+// with x/y axis order (easting or longitude first).
 type Geometry struct {
+	// WKB is the extended WKB that ST_GeomFromEWKB reads.
 	WKB  []byte
 	SRID int
 	// HasZ is true when every position carries a Z value.

@@ -122,12 +122,15 @@ func (s *Service) capabilities200(base string, layers []layerExtent) string {
 	op("ListStoredQueries")
 	op("DescribeStoredQueries")
 	op("GetFeature", append([]string{"outputFormat"}, formatsV200...), []string{"resultType", "results", "hits"})
+	if s.transactionsEnabled() {
+		op("Transaction", []string{"inputFormat", "application/gml+xml; version=3.2", "text/xml; subtype=gml/3.1.1", "text/xml; subtype=gml/2.1.2"})
+	}
 	b.line(`    <ows:Parameter name="version"><ows:AllowedValues><ows:Value>2.0.0</ows:Value><ows:Value>1.1.0</ows:Value><ows:Value>1.0.0</ows:Value></ows:AllowedValues></ows:Parameter>`)
 	constraint := func(name, value string) {
 		b.line(`    <ows:Constraint name="`, name, `"><ows:NoValues/><ows:DefaultValue>`, value, `</ows:DefaultValue></ows:Constraint>`)
 	}
 	for _, kv := range [][2]string{
-		{"ImplementsBasicWFS", "TRUE"}, {"ImplementsTransactionalWFS", "FALSE"}, {"ImplementsLockingWFS", "FALSE"},
+		{"ImplementsBasicWFS", "TRUE"}, {"ImplementsTransactionalWFS", upperBool(s.transactionsEnabled())}, {"ImplementsLockingWFS", "FALSE"},
 		{"KVPEncoding", "TRUE"}, {"XMLEncoding", "TRUE"}, {"SOAPEncoding", "FALSE"},
 		{"ImplementsInheritance", "FALSE"}, {"ImplementsRemoteResolve", "FALSE"}, {"ImplementsResultPaging", "TRUE"},
 		{"ImplementsStandardJoins", "FALSE"}, {"ImplementsSpatialJoins", "FALSE"}, {"ImplementsTemporalJoins", "FALSE"},
@@ -263,9 +266,18 @@ func (s *Service) capabilities110(base string, layers []layerExtent) string {
 	op("GetCapabilities", []string{"AcceptVersions", V110, V100}, []string{"AcceptFormats", "text/xml"})
 	op("DescribeFeatureType", []string{"outputFormat", "text/xml; subtype=gml/3.1.1", "text/xml; subtype=gml/2.1.2"})
 	op("GetFeature", append([]string{"outputFormat"}, formatsV110...), []string{"resultType", "results", "hits"})
+	if s.transactionsEnabled() {
+		op("Transaction", []string{"inputFormat", "text/xml; subtype=gml/3.1.1", "text/xml; subtype=gml/2.1.2"},
+			[]string{"idgen", "GenerateNew", "UseExisting", "ReplaceDuplicate"})
+	}
 	b.line(`  </ows:OperationsMetadata>`)
 	b.line(`  <wfs:FeatureTypeList>`)
-	b.line(`    <wfs:Operations><wfs:Operation>Query</wfs:Operation></wfs:Operations>`)
+	if s.transactionsEnabled() {
+		b.line(`    <wfs:Operations><wfs:Operation>Query</wfs:Operation><wfs:Operation>Insert</wfs:Operation>`,
+			`<wfs:Operation>Update</wfs:Operation><wfs:Operation>Delete</wfs:Operation></wfs:Operations>`)
+	} else {
+		b.line(`    <wfs:Operations><wfs:Operation>Query</wfs:Operation></wfs:Operations>`)
+	}
 	for _, le := range layers {
 		l := le.layer
 		b.line(`    <wfs:FeatureType>`)
@@ -331,10 +343,17 @@ func (s *Service) capabilities100(base string, layers []layerExtent) string {
 	b.line(`      <GetCapabilities>`, dcp, `</GetCapabilities>`)
 	b.line(`      <DescribeFeatureType><SchemaDescriptionLanguage><XMLSCHEMA/></SchemaDescriptionLanguage>`, dcp, `</DescribeFeatureType>`)
 	b.line(`      <GetFeature><ResultFormat><GML2/></ResultFormat>`, dcp, `</GetFeature>`)
+	if s.transactionsEnabled() {
+		b.line(`      <Transaction>`, dcp, `</Transaction>`)
+	}
 	b.line(`    </Request>`)
 	b.line(`  </Capability>`)
 	b.line(`  <FeatureTypeList>`)
-	b.line(`    <Operations><Query/></Operations>`)
+	if s.transactionsEnabled() {
+		b.line(`    <Operations><Query/><Insert/><Update/><Delete/></Operations>`)
+	} else {
+		b.line(`    <Operations><Query/></Operations>`)
+	}
 	for _, le := range layers {
 		l, e := le.layer, le.extent
 		b.line(`    <FeatureType>`)
@@ -357,4 +376,12 @@ func (s *Service) capabilities100(base string, layers []layerExtent) string {
 	b.line(`  </ogc:Filter_Capabilities>`)
 	b.line(`</WFS_Capabilities>`)
 	return b.String()
+}
+
+// upperBool writes a capabilities constraint value.
+func upperBool(v bool) string {
+	if v {
+		return "TRUE"
+	}
+	return "FALSE"
 }

@@ -32,6 +32,9 @@ type request struct {
 
 	// DescribeStoredQueries.
 	storedQueryIDs []string
+
+	// Transaction, parsed from XML only.
+	transaction *feature.Transaction
 }
 
 // query is one query of a GetFeature request.

@@ -36,6 +36,8 @@ type Service struct {
 	store   feature.Store
 	crs     *crs.Registry
 	log     *slog.Logger
+	// hooks take part in every transaction; nil means feature.NoHooks.
+	hooks feature.TxHooks
 }
 
 // New returns the WFS service over the catalog's layers.
@@ -95,6 +97,11 @@ func (s *Service) dispatch(ctx context.Context, w http.ResponseWriter, r *http.R
 		return s.describeFeatureType(w, req)
 	case "GetFeature":
 		return s.getFeature(ctx, w, r, req)
+	case "Transaction":
+		if !s.transactionsEnabled() {
+			break
+		}
+		return s.transaction(ctx, w, r, req)
 	case "ListStoredQueries":
 		if req.version != V200 {
 			break

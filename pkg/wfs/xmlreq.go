@@ -50,6 +50,11 @@ func (s *Service) parseXML(doc *ows.Element) (*request, error) {
 		req.outputFormat, _ = doc.AttrValue("outputFormat")
 	case "GetFeature":
 		err = s.parseGetFeatureXML(req, doc)
+	case "Transaction":
+		if !s.transactionsEnabled() {
+			return req, ows.Errorf(ows.OperationNotSupported, "request", "Transaction is not enabled on this server (wfs.transactions is off)")
+		}
+		err = s.parseTransactionXML(req, doc)
 	case "DescribeStoredQueries":
 		for _, c := range doc.Children {
 			if c.Local == "StoredQueryId" {
