@@ -79,8 +79,14 @@ type Layer struct {
 	GeomElement  string
 	SRID         int
 	GeometryType string // Point, LineString, Polygon, MultiPoint, MultiLineString, MultiPolygon or Geometry
-	HasZ         bool
-	Fields       []Field
+	// Geographic is true when the CRS is in degrees (EPSG:4326): distances in metres are
+	// then measured on the spheroid.
+	Geographic bool
+	// UnitMetres is the length of one unit of a projected CRS in metres (1 for
+	// Lambert-93); 0 when the CRS is geographic or its unit is unknown.
+	UnitMetres float64
+	HasZ       bool
+	Fields     []Field
 }
 
 // Field returns the field whose XML name or column name is name.

@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"regexp"
+	"strconv"
 	"strings"
 
 	"github.com/fourreau/fourreau/pkg/config"
@@ -97,6 +99,9 @@ func loadLayer(ctx context.Context, pool *pgxpool.Pool, lc config.LayerConfig) (
 	if err := readGeometryColumn(ctx, pool, l, schema, table); err != nil {
 		return nil, err
 	}
+	if err := readCRSUnit(ctx, pool, l); err != nil {
+		return nil, err
+	}
 
 	wanted := lc.Fields
 	if len(wanted) == 0 {
@@ -171,4 +176,34 @@ func kindOf(typname string) feature.Kind {
 	default:
 		return feature.KindString
 	}
+}
+
+// unitPattern matches the UNIT clauses of a WKT 1 definition, with their length in metres
+// (or radians for an angular unit).
+var unitPattern = regexp.MustCompile(`UNIT\["[^"]*",\s*([0-9.eE+-]+)`)
+
+// readCRSUnit records whether the layer's CRS is geographic and, for a projected CRS,
+// the length of its unit in metres, from the definition in spatial_ref_sys.
+func readCRSUnit(ctx context.Context, pool *pgxpool.Pool, l *feature.Layer) error {
+	var srtext string
+	err := pool.QueryRow(ctx, "SELECT srtext FROM spatial_ref_sys WHERE srid = $1", l.SRID).Scan(&srtext)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return fmt.Errorf("SRID %d is not in spatial_ref_sys", l.SRID)
+	}
+	if err != nil {
+		return fmt.Errorf("read spatial_ref_sys: %w", err)
+	}
+	if strings.HasPrefix(srtext, "GEOGCS") {
+		l.Geographic = true
+		return nil
+	}
+	// The linear unit of a PROJCS is its last UNIT clause: the earlier one belongs to
+	// the base geographic CRS.
+	units := unitPattern.FindAllStringSubmatch(srtext, -1)
+	if strings.HasPrefix(srtext, "PROJCS") && len(units) > 0 {
+		if v, err := strconv.ParseFloat(units[len(units)-1][1], 64); err == nil && v > 0 {
+			l.UnitMetres = v
+		}
+	}
+	return nil
 }

@@ -46,7 +46,13 @@ func (b *builder) where(l *feature.Layer, n filter.Node) error {
 		b.sql.WriteString("TRUE")
 		return nil
 	}
-	return b.node(l, n)
+	if err := b.node(l, n); err != nil {
+		return err
+	}
+	if len(b.args) > maxParams-8 {
+		return invalidFilter("the filter holds %d values; split the request", len(b.args))
+	}
+	return nil
 }
 
 func (b *builder) node(l *feature.Layer, n filter.Node) error {
@@ -67,7 +73,7 @@ func (b *builder) node(l *feature.Layer, n filter.Node) error {
 	case filter.Like:
 		return b.like(l, n)
 	case filter.IsNull:
-		if l.IsGeometry(n.Property) {
+		if l.IsGeometry(propertyName(l, n.Property)) {
 			b.sql.WriteString(ident(l.Geometry) + " IS NULL")
 			return nil
 		}
@@ -98,6 +104,22 @@ func (b *builder) node(l *feature.Layer, n filter.Node) error {
 		return nil
 	case filter.BBox:
 		return b.bbox(l, n)
+	case filter.CompareExpr:
+		return b.compareExpr(l, n)
+	case filter.LikeExpr:
+		return b.likeExpr(l, n)
+	case filter.Spatial:
+		return b.spatial(l, n)
+	case filter.Distance:
+		return b.distance(l, n)
+	case filter.Temporal:
+		return b.temporal(l, n)
+	case filter.Include:
+		b.sql.WriteString("TRUE")
+		return nil
+	case filter.Exclude:
+		b.sql.WriteString("FALSE")
+		return nil
 	case filter.ResourceID:
 		var keys []int64
 		for _, id := range n.IDs {
@@ -141,10 +163,7 @@ func (b *builder) list(l *feature.Layer, children []filter.Node, sep, empty stri
 }
 
 func field(l *feature.Layer, name string) (*feature.Field, error) {
-	if i := strings.IndexByte(name, ':'); i >= 0 {
-		name = name[i+1:]
-	}
-	name = strings.TrimPrefix(name, l.Name+"/")
+	name = propertyName(l, name)
 	f, ok := l.Field(name)
 	if !ok {
 		return nil, ows.Errorf(ows.InvalidParameterValue, "filter", "%s has no property %q", l.Name, name)
@@ -274,13 +293,18 @@ func (b *builder) like(l *feature.Layer, c filter.Like) error {
 	if err != nil {
 		return err
 	}
-	wild, single, esc := []rune(c.WildCard), []rune(c.SingleChar), []rune(c.EscapeChar)
+	return b.likeSQL(ident(f.Column)+"::text", c.Pattern, c.WildCard, c.SingleChar, c.EscapeChar, c.MatchCase)
+}
+
+// likeSQL writes "value LIKE pattern" with the pattern translated as like describes.
+func (b *builder) likeSQL(value, pattern, wildCard, singleChar, escapeChar string, matchCase bool) error {
+	wild, single, esc := []rune(wildCard), []rune(singleChar), []rune(escapeChar)
 	if len(wild) != 1 || len(single) != 1 || len(esc) > 1 {
 		return ows.Errorf(ows.InvalidParameterValue, "filter", "PropertyIsLike needs one-character wildCard and singleChar attributes")
 	}
 	var p strings.Builder
 	escaped := false
-	for _, r := range c.Pattern {
+	for _, r := range pattern {
 		switch {
 		case escaped:
 			escaped = false
@@ -296,10 +320,10 @@ func (b *builder) like(l *feature.Layer, c filter.Like) error {
 		}
 	}
 	op := "LIKE"
-	if !c.MatchCase {
+	if !matchCase {
 		op = "ILIKE"
 	}
-	fmt.Fprintf(&b.sql, `%s::text %s %s ESCAPE '\'`, ident(f.Column), op, b.arg(p.String()))
+	fmt.Fprintf(&b.sql, `%s %s %s ESCAPE '\'`, value, op, b.arg(p.String()))
 	return nil
 }
 
@@ -312,11 +336,7 @@ func writeLikeLiteral(p *strings.Builder, r rune) {
 
 func (b *builder) bbox(l *feature.Layer, n filter.BBox) error {
 	if n.Property != "" {
-		name := n.Property
-		if i := strings.IndexByte(name, ':'); i >= 0 {
-			name = name[i+1:]
-		}
-		if !l.IsGeometry(name) {
+		if !l.IsGeometry(propertyName(l, n.Property)) {
 			return ows.Errorf(ows.InvalidParameterValue, "filter", "BBOX needs a geometry property; %q is not the geometry of %s", n.Property, l.Name)
 		}
 	}
