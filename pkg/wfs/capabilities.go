@@ -12,12 +12,6 @@ import (
 	"github.com/paulmach/orb"
 )
 
-// comparisonNames are the comparison operators the filter parser and the SQL compiler
-// implement, as FES 2.0 names them.
-var comparisonNames = []string{"PropertyIsEqualTo", "PropertyIsNotEqualTo", "PropertyIsLessThan",
-	"PropertyIsGreaterThan", "PropertyIsLessThanOrEqualTo", "PropertyIsGreaterThanOrEqualTo",
-	"PropertyIsLike", "PropertyIsNull", "PropertyIsNil", "PropertyIsBetween"}
-
 // capsWriter builds a capabilities document.
 type capsWriter struct {
 	strings.Builder
@@ -122,6 +116,11 @@ func (s *Service) capabilities200(base string, layers []layerExtent) string {
 	op("ListStoredQueries")
 	op("DescribeStoredQueries")
 	op("GetFeature", append([]string{"outputFormat"}, formatsV200...), []string{"resultType", "results", "hits"})
+	op("GetPropertyValue", []string{"outputFormat", formatsV200[0]})
+	if s.storedQueryStore() != nil {
+		op("CreateStoredQuery", []string{"language", storedQueryLanguage})
+		op("DropStoredQuery")
+	}
 	if s.transactionsEnabled() {
 		op("Transaction", []string{"inputFormat", "application/gml+xml; version=3.2", "text/xml; subtype=gml/3.1.1", "text/xml; subtype=gml/2.1.2"})
 	}
@@ -134,7 +133,7 @@ func (s *Service) capabilities200(base string, layers []layerExtent) string {
 		{"KVPEncoding", "TRUE"}, {"XMLEncoding", "TRUE"}, {"SOAPEncoding", "FALSE"},
 		{"ImplementsInheritance", "FALSE"}, {"ImplementsRemoteResolve", "FALSE"}, {"ImplementsResultPaging", "TRUE"},
 		{"ImplementsStandardJoins", "FALSE"}, {"ImplementsSpatialJoins", "FALSE"}, {"ImplementsTemporalJoins", "FALSE"},
-		{"ImplementsFeatureVersioning", "FALSE"}, {"ManageStoredQueries", "FALSE"},
+		{"ImplementsFeatureVersioning", "FALSE"}, {"ManageStoredQueries", manageStoredQueries(s.storedQueryStore() != nil)},
 	} {
 		constraint(kv[0], kv[1])
 	}
@@ -168,32 +167,7 @@ func (s *Service) capabilities200(base string, layers []layerExtent) string {
 	}
 	b.line(`  </wfs:FeatureTypeList>`)
 
-	b.line(`  <fes:Filter_Capabilities>`)
-	b.line(`    <fes:Conformance>`)
-	for _, kv := range [][2]string{
-		{"ImplementsQuery", "TRUE"}, {"ImplementsAdHocQuery", "TRUE"}, {"ImplementsFunctions", "FALSE"},
-		{"ImplementsResourceId", "TRUE"}, {"ImplementsMinStandardFilter", "TRUE"}, {"ImplementsStandardFilter", "TRUE"},
-		{"ImplementsMinSpatialFilter", "TRUE"}, {"ImplementsSpatialFilter", "FALSE"}, {"ImplementsMinTemporalFilter", "FALSE"},
-		{"ImplementsTemporalFilter", "FALSE"}, {"ImplementsVersionNav", "FALSE"}, {"ImplementsSorting", "TRUE"},
-		{"ImplementsExtendedOperators", "FALSE"}, {"ImplementsMinimumXPath", "FALSE"}, {"ImplementsSchemaElementFunc", "FALSE"},
-	} {
-		b.line(`      <fes:Constraint name="`, kv[0], `"><ows:NoValues/><ows:DefaultValue>`, kv[1], `</ows:DefaultValue></fes:Constraint>`)
-	}
-	b.line(`    </fes:Conformance>`)
-	b.line(`    <fes:Id_Capabilities><fes:ResourceIdentifier name="fes:ResourceId"/></fes:Id_Capabilities>`)
-	b.line(`    <fes:Scalar_Capabilities>`)
-	b.line(`      <fes:LogicalOperators/>`)
-	b.line(`      <fes:ComparisonOperators>`)
-	for _, n := range comparisonNames {
-		b.line(`        <fes:ComparisonOperator name="`, n, `"/>`)
-	}
-	b.line(`      </fes:ComparisonOperators>`)
-	b.line(`    </fes:Scalar_Capabilities>`)
-	b.line(`    <fes:Spatial_Capabilities>`)
-	b.line(`      <fes:GeometryOperands><fes:GeometryOperand name="gml:Envelope"/></fes:GeometryOperands>`)
-	b.line(`      <fes:SpatialOperators><fes:SpatialOperator name="BBOX"/></fes:SpatialOperators>`)
-	b.line(`    </fes:Spatial_Capabilities>`)
-	b.line(`  </fes:Filter_Capabilities>`)
+	s.filterCapabilities200(b)
 	b.line(`</wfs:WFS_Capabilities>`)
 	return b.String()
 }
@@ -300,21 +274,7 @@ func (s *Service) capabilities110(base string, layers []layerExtent) string {
 		b.line(`    </wfs:FeatureType>`)
 	}
 	b.line(`  </wfs:FeatureTypeList>`)
-	b.line(`  <ogc:Filter_Capabilities>`)
-	b.line(`    <ogc:Spatial_Capabilities>`)
-	b.line(`      <ogc:GeometryOperands><ogc:GeometryOperand>gml:Envelope</ogc:GeometryOperand></ogc:GeometryOperands>`)
-	b.line(`      <ogc:SpatialOperators><ogc:SpatialOperator name="BBOX"/></ogc:SpatialOperators>`)
-	b.line(`    </ogc:Spatial_Capabilities>`)
-	b.line(`    <ogc:Scalar_Capabilities>`)
-	b.line(`      <ogc:LogicalOperators/>`)
-	b.line(`      <ogc:ComparisonOperators>`)
-	for _, n := range []string{"LessThan", "GreaterThan", "LessThanEqualTo", "GreaterThanEqualTo", "EqualTo", "NotEqualTo", "Like", "Between", "NullCheck"} {
-		b.line(`        <ogc:ComparisonOperator>`, n, `</ogc:ComparisonOperator>`)
-	}
-	b.line(`      </ogc:ComparisonOperators>`)
-	b.line(`    </ogc:Scalar_Capabilities>`)
-	b.line(`    <ogc:Id_Capabilities><ogc:EID/><ogc:FID/></ogc:Id_Capabilities>`)
-	b.line(`  </ogc:Filter_Capabilities>`)
+	s.filterCapabilities110(b)
 	b.line(`</wfs:WFS_Capabilities>`)
 	return b.String()
 }
@@ -370,10 +330,7 @@ func (s *Service) capabilities100(base string, layers []layerExtent) string {
 		b.line(`    </FeatureType>`)
 	}
 	b.line(`  </FeatureTypeList>`)
-	b.line(`  <ogc:Filter_Capabilities>`)
-	b.line(`    <ogc:Spatial_Capabilities><ogc:Spatial_Operators><ogc:BBOX/></ogc:Spatial_Operators></ogc:Spatial_Capabilities>`)
-	b.line(`    <ogc:Scalar_Capabilities><ogc:Logical_Operators/><ogc:Comparison_Operators><ogc:Simple_Comparisons/><ogc:Like/><ogc:Between/><ogc:NullCheck/></ogc:Comparison_Operators></ogc:Scalar_Capabilities>`)
-	b.line(`  </ogc:Filter_Capabilities>`)
+	s.filterCapabilities100(b)
 	b.line(`</WFS_Capabilities>`)
 	return b.String()
 }

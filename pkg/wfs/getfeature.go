@@ -30,6 +30,9 @@ type plan struct {
 }
 
 func (s *Service) getFeature(ctx context.Context, w http.ResponseWriter, r *http.Request, req *request) error {
+	if err := s.expandStoredQueries(ctx, req); err != nil {
+		return err
+	}
 	format, err := resolveFormat(req.version, req.outputFormat)
 	if err != nil {
 		return err

@@ -33,6 +33,15 @@ type request struct {
 	// DescribeStoredQueries.
 	storedQueryIDs []string
 
+	// GetPropertyValue: the property whose values are returned.
+	valueReference string
+	// CreateStoredQuery and DropStoredQuery.
+	storedQueryDefs   []feature.StoredQuery
+	dropStoredQueryID string
+	// storedQueryCalls are the created stored queries a GetFeature names; their
+	// definitions are read from the database when the request runs.
+	storedQueryCalls []storedQueryCall
+
 	// Transaction, parsed from XML only.
 	transaction *feature.Transaction
 }
@@ -98,6 +107,10 @@ func (s *Service) parseKVP(kvp ows.KVP) (*request, error) {
 		req.outputFormat = kvp.Value("OUTPUTFORMAT")
 	case "GetFeature":
 		err = s.parseGetFeatureKVP(req, kvp, ns)
+	case "GetPropertyValue":
+		err = s.parseGetPropertyValueKVP(req, kvp, ns)
+	case "DropStoredQuery":
+		req.dropStoredQueryID = kvp.Value("STOREDQUERY_ID")
 	case "DescribeStoredQueries":
 		req.storedQueryIDs = ows.SplitList(kvp.Value("STOREDQUERY_ID"))
 	}
@@ -260,15 +273,18 @@ func (s *Service) parseGetFeatureKVP(req *request, kvp ows.KVP, ns map[string]st
 	if resourceIDs == "" {
 		resourceIDs = kvp.Value("FEATUREID")
 	}
-	bbox, filterText := kvp.Value("BBOX"), kvp.Value("FILTER")
+	bbox, filterText, cqlText := kvp.Value("BBOX"), kvp.Value("FILTER"), kvp.Value("CQL_FILTER")
+	if err := checkFilterLanguage(kvp.Value("FILTER_LANGUAGE")); err != nil {
+		return err
+	}
 	given := 0
-	for _, v := range []string{bbox, filterText, resourceIDs} {
+	for _, v := range []string{bbox, filterText, cqlText, resourceIDs} {
 		if v != "" {
 			given++
 		}
 	}
 	if given > 1 {
-		return ows.Errorf(ows.InvalidParameterValue, "filter", "BBOX, FILTER and RESOURCEID are mutually exclusive")
+		return ows.Errorf(ows.InvalidParameterValue, "filter", "BBOX, FILTER, CQL_FILTER and RESOURCEID are mutually exclusive")
 	}
 
 	var srs crs.Name
@@ -293,6 +309,7 @@ func (s *Service) parseGetFeatureKVP(req *request, kvp ows.KVP, ns map[string]st
 		groups = ows.SplitList(groups[0])
 	}
 	filters := splitGroups(filterText)
+	cqlFilters := splitCQL(cqlText)
 	props := splitGroups(kvp.Value("PROPERTYNAME"))
 	sorts := splitGroups(kvp.Value("SORTBY"))
 	layers := make([]*feature.Layer, len(groups))
@@ -329,6 +346,8 @@ func (s *Service) parseGetFeatureKVP(req *request, kvp ows.KVP, ns map[string]st
 				ft = filters[0]
 			}
 			q.filter, err = s.parseFilterText(ft, l, srs, srsGiven, req.version)
+		case cqlText != "":
+			q.filter, err = s.cqlFilterFor(cqlFilters, i, len(groups), l)
 		case resourceIDs != "":
 			// An identifier may name any requested type; each query keeps the ones of its own.
 			q.filter, err = s.resourceIDFilter(ows.SplitList(resourceIDs), layers)

@@ -97,6 +97,16 @@ func (s *Service) dispatch(ctx context.Context, w http.ResponseWriter, r *http.R
 		return s.describeFeatureType(w, req)
 	case "GetFeature":
 		return s.getFeature(ctx, w, r, req)
+	case "GetPropertyValue":
+		if req.version != V200 {
+			break
+		}
+		return s.getPropertyValue(ctx, w, r, req)
+	case "CreateStoredQuery", "DropStoredQuery":
+		if req.version != V200 || s.storedQueryStore() == nil {
+			break
+		}
+		return s.manageStoredQuery(ctx, w, req)
 	case "Transaction":
 		if !s.transactionsEnabled() {
 			break

@@ -15,6 +15,9 @@ const getFeatureByID = "urn:ogc:def:query:OGC-WFS::GetFeatureById"
 
 func (s *Service) parseStoredQueryKVP(req *request, kvp ows.KVP, ns map[string]string, id string) error {
 	req.outputFormat = kvp.Value("OUTPUTFORMAT")
+	if err := parsePaging(req, kvp.Value("COUNT"), kvp.Value("MAXFEATURES"), kvp.Value("STARTINDEX"), kvp.Value("RESULTTYPE")); err != nil {
+		return err
+	}
 	params := map[string]string{}
 	for k, v := range kvp {
 		params[k] = v
@@ -28,8 +31,14 @@ func (s *Service) storedQuery(req *request, id string, params map[string]string)
 	if req.version != V200 {
 		return ows.Errorf(ows.OperationNotSupported, "storedQuery_id", "stored queries are a WFS 2.0 feature")
 	}
-	if id != getFeatureByID {
-		return ows.Errorf(ows.InvalidParameterValue, "storedQuery_id", "stored query %q is not offered; ListStoredQueries lists them", id)
+	switch id {
+	case getFeatureByID:
+	case networkLinksNearID:
+		return s.networkLinksNear(req, params, nil)
+	default:
+		// Other stored queries are read from the database when the request runs.
+		req.storedQueryCalls = append(req.storedQueryCalls, storedQueryCall{id: id, at: len(req.queries), params: params})
+		return nil
 	}
 	fid := params["ID"]
 	if fid == "" {
@@ -89,43 +98,6 @@ func (c *collection) runByID(ctx context.Context, rd feature.Reader) error {
 		return errStreamAborted
 	}
 	return nil
-}
-
-func (s *Service) listStoredQueries(w http.ResponseWriter, r *http.Request, req *request) error {
-	var b strings.Builder
-	b.WriteString(`<?xml version="1.0" encoding="UTF-8"?>` + "\n")
-	b.WriteString(`<wfs:ListStoredQueriesResponse xmlns:wfs="http://www.opengis.net/wfs/2.0" xmlns:` + s.prefix() + `="` + ows.EscapeXML(s.nsURI()) + `"`)
-	b.WriteString(` xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance" xsi:schemaLocation="http://www.opengis.net/wfs/2.0 http://schemas.opengis.net/wfs/2.0/wfs.xsd">` + "\n")
-	b.WriteString(`  <wfs:StoredQuery id="` + getFeatureByID + `">` + "\n")
-	b.WriteString("    <wfs:Title>Get feature by identifier</wfs:Title>\n")
-	for _, l := range s.catalog.Layers {
-		b.WriteString("    <wfs:ReturnFeatureType>" + s.qualified(l) + "</wfs:ReturnFeatureType>\n")
-	}
-	b.WriteString("  </wfs:StoredQuery>\n</wfs:ListStoredQueriesResponse>\n")
-	return writeXML(w, b.String())
-}
-
-func (s *Service) describeStoredQueries(w http.ResponseWriter, r *http.Request, req *request) error {
-	for _, id := range req.storedQueryIDs {
-		if id != getFeatureByID {
-			return ows.Errorf(ows.InvalidParameterValue, "storedQuery_id", "stored query %q is not offered; ListStoredQueries lists them", id)
-		}
-	}
-	var types []string
-	for _, l := range s.catalog.Layers {
-		types = append(types, s.qualified(l))
-	}
-	var b strings.Builder
-	b.WriteString(`<?xml version="1.0" encoding="UTF-8"?>` + "\n")
-	b.WriteString(`<wfs:DescribeStoredQueriesResponse xmlns:wfs="http://www.opengis.net/wfs/2.0" xmlns:fes="http://www.opengis.net/fes/2.0" xmlns:xs="http://www.w3.org/2001/XMLSchema" xmlns:` + s.prefix() + `="` + ows.EscapeXML(s.nsURI()) + `"`)
-	b.WriteString(` xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance" xsi:schemaLocation="http://www.opengis.net/wfs/2.0 http://schemas.opengis.net/wfs/2.0/wfs.xsd">` + "\n")
-	b.WriteString(`  <wfs:StoredQueryDescription id="` + getFeatureByID + `">` + "\n")
-	b.WriteString("    <wfs:Title>Get feature by identifier</wfs:Title>\n")
-	b.WriteString("    <wfs:Abstract>Returns the single feature whose identifier is ID (for example duct.42), or a NotFound exception.</wfs:Abstract>\n")
-	b.WriteString(`    <wfs:Parameter name="ID" type="xs:string"/>` + "\n")
-	b.WriteString(`    <wfs:QueryExpressionText returnFeatureTypes="` + strings.Join(types, " ") + `" language="urn:ogc:def:queryLanguage:OGC-WFS::WFSQueryExpression" isPrivate="true"/>` + "\n")
-	b.WriteString("  </wfs:StoredQueryDescription>\n</wfs:DescribeStoredQueriesResponse>\n")
-	return writeXML(w, b.String())
 }
 
 func writeXML(w http.ResponseWriter, doc string) error {

@@ -55,6 +55,12 @@ func (s *Service) parseXML(doc *ows.Element) (*request, error) {
 			return req, ows.Errorf(ows.OperationNotSupported, "request", "Transaction is not enabled on this server (wfs.transactions is off)")
 		}
 		err = s.parseTransactionXML(req, doc)
+	case "GetPropertyValue":
+		err = s.parseGetPropertyValueXML(req, doc)
+	case "CreateStoredQuery":
+		err = s.parseCreateStoredQueryXML(req, doc)
+	case "DropStoredQuery":
+		req.dropStoredQueryID, _ = doc.AttrValue("id")
 	case "DescribeStoredQueries":
 		for _, c := range doc.Children {
 			if c.Local == "StoredQueryId" {
@@ -110,20 +116,12 @@ func (s *Service) parseGetFeatureXML(req *request, doc *ows.Element) error {
 			}
 			req.queries = append(req.queries, q)
 		case "StoredQuery":
-			id, _ := c.AttrValue("id")
-			params := map[string]string{}
-			for _, p := range c.Children {
-				if p.Local == "Parameter" {
-					name, _ := p.AttrValue("name")
-					params[strings.ToUpper(name)] = p.TrimText()
-				}
-			}
-			if err := s.storedQuery(req, id, params); err != nil {
+			if err := s.storedQueryElement(req, c); err != nil {
 				return err
 			}
 		}
 	}
-	if len(req.queries) == 0 {
+	if len(req.queries) == 0 && len(req.storedQueryCalls) == 0 {
 		return ows.Errorf(ows.MissingParameterValue, typeNameLocator(req.version), "GetFeature holds no Query")
 	}
 	return nil
