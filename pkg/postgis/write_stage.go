@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/fourreau/fourreau/pkg/feature"
+	"github.com/fourreau/fourreau/pkg/geom"
 	"github.com/jackc/pgx/v5"
 )
 
@@ -295,15 +296,50 @@ func (w *txWriter) validateStage(ctx context.Context, st *stage, a *feature.Acti
 		return fmt.Errorf("postgis: check staged geometries: %w", err)
 	}
 
+	return w.checkStageArea(ctx, st, a)
+}
+
+// checkStageArea checks that the staged geometries lie in the area of the layer CRS.
+// Geometries sent in the layer CRS are checked in Go, vertex by vertex, and the
+// reprojected ones in SQL.
+func (w *txWriter) checkStageArea(ctx context.Context, st *stage, a *feature.Action) error {
+	ws := st.ws
 	area, err := w.store.area(ctx, ws.layer.SRID)
 	if err != nil || area == nil {
 		return err
 	}
-	err = w.tx.QueryRow(ctx, "SELECT seq FROM "+st.table+
-		" WHERE g IS NOT NULL AND NOT ST_CoveredBy(g, ST_GeomFromEWKB($1)) ORDER BY seq LIMIT 1", area.ewkb).Scan(&seq)
-	if err == nil {
+	outside := func(seq int32) error {
 		return w.invalid(a, st.features[seq].f, "the geometry lies outside the area where EPSG:%d is valid (%s); check the coordinates, their CRS and their axis order",
 			ws.layer.SRID, area.name)
+	}
+	var d geom.Decoder
+	var reprojected []int32
+	for seq, sf := range st.features {
+		g := sf.f.Geometry
+		switch {
+		case g == nil:
+		case g.SRID != ws.layer.SRID:
+			reprojected = append(reprojected, int32(seq))
+		default:
+			inside, err := area.contains(&d, g.WKB)
+			if err != nil {
+				return fmt.Errorf("postgis: read a staged geometry: %w", err)
+			}
+			if !inside {
+				return outside(int32(seq))
+			}
+		}
+	}
+	if len(reprojected) == 0 {
+		return nil
+	}
+	// The area is read once in a CTE, so that PostGIS prepares it a single time for
+	// every row: passed as a parameter, it would be parsed again for each.
+	var seq int32
+	err = w.tx.QueryRow(ctx, "WITH a AS MATERIALIZED (SELECT ST_GeomFromEWKB($1) AS area) SELECT s.seq FROM "+st.table+
+		" s, a WHERE s.seq = ANY($2) AND NOT ST_CoveredBy(s.g, a.area) ORDER BY s.seq LIMIT 1", area.ewkb, reprojected).Scan(&seq)
+	if err == nil {
+		return outside(seq)
 	}
 	if err != pgx.ErrNoRows {
 		return fmt.Errorf("postgis: check the area of staged geometries: %w", err)
@@ -359,7 +395,15 @@ func (w *txWriter) insertStaged(ctx context.Context, st *stage, a *feature.Actio
 			_, err := w.tx.Exec(ctx, sql, int32(g), part)
 			return err
 		}
-		runErr, err := w.savepoint(ctx, func() error { return run(members) })
+		whole := func() error {
+			// Every feature of the group: the seq list would only slow the statement.
+			_, err := w.tx.Exec(ctx, strings.Replace(sql, " AND s.seq = ANY($2)", "", 1), int32(g))
+			return err
+		}
+		if len(members) != st.groupSize(g) {
+			whole = func() error { return run(members) }
+		}
+		runErr, err := w.savepoint(ctx, whole)
 		if err != nil {
 			return fmt.Errorf("postgis: insert into %s: %w", ws.layer.Name, err)
 		}
@@ -436,4 +480,15 @@ func intersect(part, members []int32) []int32 {
 		}
 	}
 	return out
+}
+
+// groupSize returns the number of staged features in group g.
+func (st *stage) groupSize(g int) int {
+	n := 0
+	for _, sf := range st.features {
+		if sf.group == g {
+			n++
+		}
+	}
+	return n
 }
