@@ -88,5 +88,19 @@ func (s *Service) cqlFilterFor(filters []string, i, n int, l *feature.Layer) (fi
 	if ids, ok := node.(filter.ResourceID); ok {
 		return s.resourceIDFilter(ids.IDs, []*feature.Layer{l})
 	}
+	if err := checkProperties(l, node, "cql_filter"); err != nil {
+		return nil, err
+	}
 	return node, nil
+}
+
+// checkProperties rejects a filter that names a property the layer does not have, with
+// the locator of the parameter that held it. The SQL compiler checks again.
+func checkProperties(l *feature.Layer, n filter.Node, locator string) error {
+	for _, name := range filter.PropertyNames(n) {
+		if _, _, ok := l.Property(name); !ok {
+			return ows.Errorf(ows.InvalidParameterValue, locator, "%s has no property %q", l.Name, name)
+		}
+	}
+	return nil
 }

@@ -481,6 +481,9 @@ func (s *Service) parseFilterElement(doc *ows.Element, l *feature.Layer, srs crs
 	if ids, ok := n.(filter.ResourceID); ok {
 		return s.resourceIDFilter(ids.IDs, []*feature.Layer{l})
 	}
+	if err := checkProperties(l, n, "filter"); err != nil {
+		return nil, err
+	}
 	return n, nil
 }
 
