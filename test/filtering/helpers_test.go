@@ -86,6 +86,15 @@ func clip(b []byte) string {
 // featureIDs reads the identifiers of a GeoJSON feature collection, sorted.
 func featureIDs(t *testing.T, r response) []string {
 	t.Helper()
+	ids := featureIDsInOrder(t, r)
+	slices.Sort(ids)
+	return ids
+}
+
+// featureIDsInOrder reads the identifiers of a GeoJSON feature collection in document
+// order.
+func featureIDsInOrder(t *testing.T, r response) []string {
+	t.Helper()
 	if r.status != http.StatusOK {
 		t.Fatalf("status %d, want 200: %s", r.status, clip(r.body))
 	}
@@ -101,7 +110,6 @@ func featureIDs(t *testing.T, r response) []string {
 	for _, f := range fc.Features {
 		ids = append(ids, f.ID)
 	}
-	slices.Sort(ids)
 	return ids
 }
 
