@@ -2,7 +2,8 @@
 #
 #   make run        install missing packages, start the local PostgreSQL cluster, build,
 #                   migrate, load the data, then serve
-#   make test       gofmt check, go vet, the same bootstrap, a fresh test database, go test
+#   make test       gofmt check, go vet, the same bootstrap, a fresh test database, a
+#                   private Redis server (scripts/redis.sh), go test
 #   make build      build bin/fourreau
 #   make fmt-check  fail when gofmt would change a file
 #   make vet        go vet ./...
@@ -113,6 +114,11 @@ test: go-check fmt-check vet deps-test db build
 		psql "$$test_url" -qX -v ON_ERROR_STOP=1 -c 'CREATE EXTENSION IF NOT EXISTS postgis'; \
 	fi; \
 	export FOURREAU_DATABASE_URL="$$test_url" FOURREAU_TEST_DATABASE_URL="$$test_url" FOURREAU_REQUIRE_DB=1; \
+	if [[ -z "$${FOURREAU_TEST_REDIS_URL:-}" ]]; then \
+		echo "==> scripts/redis.sh start"; \
+		scripts/redis.sh start; \
+		export FOURREAU_TEST_REDIS_URL="$$(scripts/redis.sh url)"; \
+	fi; \
 	if [[ -z "$${FOURREAU_DATA_DIR:-}" && -n "$(SHARED_DATA_DIR)" ]]; then \
 		export FOURREAU_DATA_DIR="$(SHARED_DATA_DIR)"; \
 	fi; \

@@ -19,7 +19,9 @@ readonly RUN_PACKAGES=(
 )
 
 # Packages needed only by `make test`: xmllint for validating responses against
-# the OGC XML schemas, and the QGIS and OWSLib Python modules as WFS clients.
+# the OGC XML schemas, the QGIS and OWSLib Python modules as WFS clients, and
+# redis-server for the tests of the Redis tile cache (scripts/redis.sh runs a
+# private server; the Debian service is left alone).
 # Debian installs those modules for /usr/bin/python3, not for another python3
 # that may come first on PATH. wrk is not listed because `make test` runs no
 # load test.
@@ -27,6 +29,7 @@ readonly TEST_PACKAGES=(
 	libxml2-utils
 	python3-qgis
 	python3-owslib
+	redis-server
 )
 
 log() {
