@@ -29,6 +29,7 @@ type Config struct {
 	WFS      WFS           `mapstructure:"wfs"`
 	Auth     Auth          `mapstructure:"auth"`
 	Tiles    Tiles         `mapstructure:"tiles"`
+	WMS      WMS           `mapstructure:"wms"`
 	Layers   []LayerConfig `mapstructure:"layers"`
 
 	// File is the configuration file that was read, or "" when none was.
@@ -235,6 +236,7 @@ func setDefaults(v *viper.Viper) {
 	v.SetDefault("auth.realm", "fourreau")
 	v.SetDefault("auth.key_cache_ttl", "10m")
 	setTileDefaults(v)
+	setWMSDefaults(v)
 }
 
 var ncName = regexp.MustCompile(`^[\p{L}_][\p{L}\p{N}_.\-]*$`)
@@ -317,6 +319,7 @@ func (c *Config) Validate() error {
 		}
 	}
 	c.validateTiles(add)
+	c.validateWMS(add)
 	return errors.Join(errs...)
 }
 
