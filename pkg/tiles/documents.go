@@ -9,6 +9,7 @@ import (
 	"github.com/gorilla/mux"
 	"github.com/paulmach/orb"
 
+	"github.com/fourreau/fourreau/pkg/auth"
 	"github.com/fourreau/fourreau/pkg/feature"
 )
 
@@ -77,11 +78,24 @@ func (s *Service) serveIndex(w http.ResponseWriter, r *http.Request) {
 		Groups         []setDoc `json:"groups"`
 		TileMatrixSets []link   `json:"tileMatrixSets"`
 	}{Layers: []setDoc{}, Groups: []setDoc{}}
+	access := auth.FromContext(r.Context())
+	readable := func(set *layerSet) bool {
+		for _, tl := range set.layers {
+			if !access.CanRead(tl.layer.Name) {
+				return false
+			}
+		}
+		return true
+	}
 	for _, tl := range s.layerOrder {
-		doc.Layers = append(doc.Layers, describe(s.sets[tl.layer.Name], false))
+		if set := s.sets[tl.layer.Name]; readable(set) {
+			doc.Layers = append(doc.Layers, describe(set, false))
+		}
 	}
 	for _, g := range s.groups {
-		doc.Groups = append(doc.Groups, describe(g, true))
+		if readable(g) {
+			doc.Groups = append(doc.Groups, describe(g, true))
+		}
 	}
 	for _, t := range s.tmsList {
 		doc.TileMatrixSets = append(doc.TileMatrixSets, link{Href: base + "/tileMatrixSets/" + t.ID,
@@ -132,6 +146,9 @@ func (s *Service) serveTileJSON(w http.ResponseWriter, r *http.Request) {
 	set, err := s.resolveSet(mux.Vars(r)["set"])
 	if err != nil {
 		writeError(w, http.StatusNotFound, "NotFound", err.Error()+"; /tiles lists the layers and groups")
+		return
+	}
+	if !s.authorize(w, r, set) {
 		return
 	}
 	base := s.baseURL(r)

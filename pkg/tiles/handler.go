@@ -11,6 +11,7 @@ import (
 
 	"github.com/gorilla/mux"
 
+	"github.com/fourreau/fourreau/pkg/auth"
 	"github.com/fourreau/fourreau/pkg/feature"
 )
 
@@ -41,6 +42,9 @@ func (s *Service) serveTile(w http.ResponseWriter, r *http.Request) {
 	set, err := s.resolveSet(vars["set"])
 	if err != nil {
 		writeError(w, http.StatusNotFound, "NotFound", err.Error()+"; /tiles lists the layers and groups")
+		return
+	}
+	if !s.authorize(w, r, set) {
 		return
 	}
 	z, errZ := strconv.Atoi(vars["z"])
@@ -122,6 +126,21 @@ func (s *Service) tile(ctx context.Context, tms *TileMatrixSet, set *layerSet, z
 		return nil, cacheMiss, err
 	}
 	return res.(*entry), cacheMiss, nil
+}
+
+// authorize reports whether the caller may read every layer of set, and otherwise
+// sends 401: partners read every layer, anonymous callers those the configuration
+// opens to them. A tile does not depend on who reads it, so cached tiles are shared.
+func (s *Service) authorize(w http.ResponseWriter, r *http.Request, set *layerSet) bool {
+	access := auth.FromContext(r.Context())
+	for _, tl := range set.layers {
+		if !access.CanRead(tl.layer.Name) {
+			writeError(w, http.StatusUnauthorized, "Unauthorized", "layer "+tl.layer.Name+
+				" is only served to authenticated partners; send an API key in the X-API-Key header or HTTP Basic credentials")
+			return false
+		}
+	}
+	return true
 }
 
 // passFence waits for the notification fence when one is configured; false means the
