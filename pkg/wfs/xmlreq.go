@@ -91,7 +91,10 @@ func (s *Service) resolveElementType(e *ows.Element, name, version string) (*fea
 		return s.resolveType(local, nil, version)
 	}
 	if !ok {
-		return nil, ows.Errorf(ows.InvalidParameterValue, typeNameLocator(version), "the prefix of type name %q is not declared", name)
+		// OWSLib 0.27 writes typenames="net:duct" without declaring the prefix. An
+		// undeclared prefix is read as in a KVP request: only the server's own prefix
+		// names its namespace.
+		return s.resolveType(name, nil, version)
 	}
 	// The prefix is only a binding: the namespace URI it stands for must be the server's.
 	prefix, _, _ := strings.Cut(name, ":")
@@ -107,6 +110,10 @@ func (s *Service) parseGetFeatureXML(req *request, doc *ows.Element) error {
 		return err
 	}
 	req.outputFormat, _ = doc.AttrValue("outputFormat")
+	if req.outputFormat == "" {
+		// OWSLib 0.27 writes the attribute in lower case.
+		req.outputFormat, _ = doc.AttrValue("outputformat")
+	}
 	for _, c := range doc.Children {
 		switch c.Local {
 		case "Query":
@@ -130,7 +137,11 @@ func (s *Service) parseGetFeatureXML(req *request, doc *ows.Element) error {
 func (s *Service) parseQueryXML(req *request, e *ows.Element) (*query, error) {
 	names, ok := e.AttrValue("typeNames")
 	if !ok {
-		names, _ = e.AttrValue("typeName")
+		names, ok = e.AttrValue("typeName")
+	}
+	if !ok {
+		// OWSLib 0.27 writes the attribute in lower case.
+		names, _ = e.AttrValue("typenames")
 	}
 	list := strings.Fields(strings.NewReplacer(",", " ", "(", " ", ")", " ").Replace(names))
 	if len(list) == 0 {
