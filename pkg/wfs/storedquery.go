@@ -14,6 +14,12 @@ import (
 const getFeatureByID = "urn:ogc:def:query:OGC-WFS::GetFeatureById"
 
 func (s *Service) parseStoredQueryKVP(req *request, kvp ows.KVP, ns map[string]string, id string) error {
+	// A stored query carries its own filter: one given beside it would be ignored.
+	for _, name := range []string{"FILTER", "CQL_FILTER", "BBOX", "RESOURCEID", "FEATUREID"} {
+		if kvp.Value(name) != "" {
+			return ows.Errorf(ows.InvalidParameterValue, strings.ToLower(name), "%s cannot be combined with STOREDQUERY_ID; pass the values as parameters of the stored query", name)
+		}
+	}
 	req.outputFormat = kvp.Value("OUTPUTFORMAT")
 	if err := parsePaging(req, kvp.Value("COUNT"), kvp.Value("MAXFEATURES"), kvp.Value("STARTINDEX"), kvp.Value("RESULTTYPE")); err != nil {
 		return err

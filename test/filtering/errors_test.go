@@ -46,6 +46,9 @@ func TestFilterErrors_CodesAndLocators(t *testing.T) {
 		{"division by zero", kvpCase("CQL_FILTER", "capacity / 0 > 1"), 400, "InvalidParameterValue", "", "out of range"},
 		{"FILTER and CQL_FILTER", kvpCase("FILTER", fes20(`<P:PropertyIsNull><VR>code</VR></P:PropertyIsNull>`), "CQL_FILTER", "code IS NULL"),
 			400, "InvalidParameterValue", "filter", "mutually exclusive"},
+		{"stored query with a filter", url.Values{"SERVICE": {"WFS"}, "VERSION": {"2.0.0"}, "REQUEST": {"GetFeature"},
+			"STOREDQUERY_ID": {"urn:ogc:def:query:OGC-WFS::GetFeatureById"}, "ID": {"network_link.1"}, "CQL_FILTER": {"code IS NULL"}},
+			400, "InvalidParameterValue", "cql_filter", "cannot be combined"},
 		{"FILTER_LANGUAGE", kvpCase("FILTER_LANGUAGE", "urn:ogc:def:query:OGC-FES:CQL", "FILTER", "x"), 400, "InvalidParameterValue", "filter_language", "not supported"},
 	}
 	for _, c := range cases {

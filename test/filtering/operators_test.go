@@ -294,6 +294,11 @@ func TestOperators_MatchSQL(t *testing.T) {
 				if !slices.Equal(got, want) {
 					t.Errorf("FES 2.0: %d features, SQL %d: %v", len(got), len(want), diff(got, want))
 				}
+				body := `<wfs:GetFeature service="WFS" version="2.0.0" outputFormat="application/json" ` + wfs20NS + ` ` + netNS + `>` +
+					`<wfs:Query typeNames="net:` + c.layer + `">` + fes20(c.fes) + `</wfs:Query></wfs:GetFeature>`
+				if got := featureIDs(t, e.post(t, body)); !slices.Equal(got, want) {
+					t.Errorf("FES 2.0 in an XML GetFeature: %d features, SQL %d: %v", len(got), len(want), diff(got, want))
+				}
 			}
 			body11 := c.filter11
 			if body11 == "same" {
@@ -303,6 +308,13 @@ func TestOperators_MatchSQL(t *testing.T) {
 				got := e.getFeatureIDs(t, "1.1.0", "net:"+c.layer, "FILTER", filter11(body11))
 				if !slices.Equal(got, want) {
 					t.Errorf("Filter 1.1: %d features, SQL %d: %v", len(got), len(want), diff(got, want))
+				}
+				// WFS 1.0 reads the same ogc:Filter elements (Filter 1.0 shares them).
+				if !strings.Contains(c.name, "latitude first") {
+					got = e.getFeatureIDs(t, "1.0.0", "net:"+c.layer, "FILTER", filter11(body11))
+					if !slices.Equal(got, want) {
+						t.Errorf("WFS 1.0 ogc:Filter: %d features, SQL %d: %v", len(got), len(want), diff(got, want))
+					}
 				}
 			}
 			if c.cql != "" {
