@@ -33,7 +33,7 @@ type txParser struct {
 
 // parseTransactionXML reads a wfs:Transaction of any version into req.transaction.
 //
-// A Transaction in the WFS 1.x namespace that says version="2.0.0", as GDAL 3.6 writes
+// A Transaction in the WFS 1.x namespace with version="2.0.0", as GDAL 3.6 writes
 // after negotiating 2.0, is written in the 1.1 dialect throughout (GML 3.1, ogc:Filter),
 // and GDAL reads the new ids only from a 1.1 response (ogc:FeatureId/@fid). Such a
 // request is therefore read and answered as WFS 1.1.

@@ -149,6 +149,7 @@ func TestTransaction_Validation(t *testing.T) {
 		{"unknown organisation", duct("WFSTVAL-8", `<net:owner_org_id>999999999</net:owner_org_id>`, defaultLine(0)), "refers to no row"},
 		{"diameters", duct("WFSTVAL-9", `<net:inner_diameter_mm>50</net:inner_diameter_mm><net:outer_diameter_mm>40</net:outer_diameter_mm>`, defaultLine(0)), "inner_diameter_mm"},
 		{"refused CRS", duct("WFSTVAL-10", "", `<gml:LineString srsName="EPSG:27572"><gml:posList>400000 2470000 400010 2470000</gml:posList></gml:LineString>`), "not accepted"},
+		{"arc", duct("WFSTVAL-12", "", `<gml:Curve srsName="EPSG:2154"><gml:segments><gml:Arc><gml:posList>455000 6903000 455010 6903010 455020 6903000</gml:posList></gml:Arc></gml:segments></gml:Curve>`), "Arc"},
 		{"zero length", duct("WFSTVAL-11", "", ductLine("EPSG:2154", 455000, 6903000, 455000, 6903000)), "not valid"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
