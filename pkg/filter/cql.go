@@ -96,7 +96,7 @@ func truncateText(s string) string {
 	return s
 }
 
-// cqlValue is what a sub-expression parses to: a condition, a scalar expression, a
+// cqlValue is the result of parsing a sub-expression: a condition, a scalar expression, a
 // geometry, a time, or several of them (TRUE is a condition and a literal).
 type cqlValue struct {
 	node Node

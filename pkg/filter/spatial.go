@@ -31,7 +31,7 @@ type Spatial struct {
 	Geometry geom.Geometry
 }
 
-// DistanceUnit tells how Distance.Value is measured.
+// DistanceUnit is the unit of Distance.Value.
 type DistanceUnit int
 
 // The units a distance is converted to when parsed.

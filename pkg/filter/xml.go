@@ -10,7 +10,7 @@ import (
 	"github.com/fourreau/fourreau/pkg/ows"
 )
 
-// EnvelopeCRS resolves the srsName of a GML geometry or envelope in a filter and says
+// EnvelopeCRS resolves the srsName of a GML geometry or envelope in a filter and reports
 // whether its coordinates are written northing first. The empty name stands for the
 // CRS of geometries that name none.
 type EnvelopeCRS func(srsName string) (srid int, swap bool, err error)
@@ -21,7 +21,7 @@ const (
 	NamespaceOGC   = "http://www.opengis.net/ogc"
 )
 
-// dialect is the filter language of a document, told by the namespace of its Filter
+// dialect is the filter language of a document, given by the namespace of its Filter
 // element. A filter without a namespace is read with the union of both.
 type dialect int
 

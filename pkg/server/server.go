@@ -12,6 +12,7 @@ import (
 	"net/http"
 	"time"
 
+	"github.com/fourreau/fourreau/pkg/auth"
 	"github.com/fourreau/fourreau/pkg/config"
 	"github.com/fourreau/fourreau/pkg/crs"
 	"github.com/fourreau/fourreau/pkg/feature"
@@ -29,8 +30,9 @@ type Server struct {
 	handler http.Handler
 }
 
-// New builds the router: /wfs, /healthz and the index page at /.
-func New(cfg *config.Config, log *slog.Logger, catalog *feature.Catalog, wfs http.Handler, ready func(context.Context) error) *Server {
+// New builds the router: /wfs, /healthz and the index page at /. The middleware wraps
+// the router inside CORS, gzip and the access log, first one outermost.
+func New(cfg *config.Config, log *slog.Logger, catalog *feature.Catalog, wfs http.Handler, ready func(context.Context) error, middleware ...func(http.Handler) http.Handler) *Server {
 	s := &Server{cfg: cfg, log: log, catalog: catalog}
 	r := mux.NewRouter()
 	r.Handle("/wfs", wfs).Methods(http.MethodGet, http.MethodHead, http.MethodPost)
@@ -48,6 +50,9 @@ func New(cfg *config.Config, log *slog.Logger, catalog *feature.Catalog, wfs htt
 	r.HandleFunc("/", s.index).Methods(http.MethodGet, http.MethodHead)
 
 	var h http.Handler = r
+	for i := len(middleware) - 1; i >= 0; i-- {
+		h = middleware[i](h)
+	}
 	if cfg.Server.Gzip {
 		h = compress(h)
 	}
@@ -111,9 +116,16 @@ func (s *Server) index(w http.ResponseWriter, r *http.Request) {
 	if base == "" {
 		base = "http://" + r.Host
 	}
+	access := auth.FromContext(r.Context())
+	var layers []*feature.Layer
+	for _, l := range s.catalog.Layers {
+		if access.CanRead(l.Name) {
+			layers = append(layers, l)
+		}
+	}
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")
 	err := indexPage.Execute(w, map[string]any{
-		"Title": s.cfg.Service.Title, "Base": base, "Layers": s.catalog.Layers, "Prefix": s.cfg.Service.NamespacePrefix,
+		"Title": s.cfg.Service.Title, "Base": base, "Layers": layers, "Prefix": s.cfg.Service.NamespacePrefix,
 	})
 	if err != nil {
 		s.log.Warn("index page write failed", "err", err)
@@ -130,7 +142,18 @@ func Build(ctx context.Context, cfg *config.Config, pool *pgxpool.Pool, log *slo
 	registry := crs.NewRegistry(postgis.CRSLookup(pool))
 	store := postgis.NewStore(pool)
 	wfsService := wfs.New(cfg, catalog, store, registry, log)
-	return New(cfg, log, catalog, wfsService, func(ctx context.Context) error { return pool.Ping(ctx) }), nil
+	guard, err := postgis.LoadWriteGuard(ctx, pool, catalog, log)
+	if err != nil {
+		return nil, err
+	}
+	if cfg.WFS.Transactions == wfs.TransactionsOpen {
+		guard.OpenToAnyone()
+	}
+	wfsService.EnableLocking(guard)
+	wfsService.SetTxHooks(guard)
+	authn := auth.NewAuthenticator(postgis.NewPartnerStore(pool), auth.PolicyFromConfig(cfg),
+		auth.Options{Realm: cfg.Auth.Realm, CacheTTL: cfg.Auth.KeyCacheTTL}, log)
+	return New(cfg, log, catalog, wfsService, func(ctx context.Context) error { return pool.Ping(ctx) }, authn.Middleware), nil
 }
 
 // Catalog returns the published layers.

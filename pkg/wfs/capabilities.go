@@ -28,8 +28,9 @@ func esc(s string) string { return ows.EscapeXML(s) }
 
 func (s *Service) getCapabilities(ctx context.Context, w http.ResponseWriter, r *http.Request, req *request) error {
 	base := s.baseURL(r)
-	extents := make([]layerExtent, len(s.catalog.Layers))
-	for i, l := range s.catalog.Layers {
+	readable := s.readableLayers(ctx)
+	extents := make([]layerExtent, len(readable))
+	for i, l := range readable {
 		e, ok, err := s.store.Extent(ctx, l)
 		if err != nil {
 			return err
@@ -116,6 +117,10 @@ func (s *Service) capabilities200(base string, layers []layerExtent) string {
 	op("ListStoredQueries")
 	op("DescribeStoredQueries")
 	op("GetFeature", append([]string{"outputFormat"}, formatsV200...), []string{"resultType", "results", "hits"})
+	if s.locker != nil {
+		op("LockFeature", []string{"lockAction", "ALL", "SOME"})
+		op("GetFeatureWithLock", append([]string{"outputFormat"}, gmlFormats(formatsV200)...), []string{"lockAction", "ALL", "SOME"})
+	}
 	op("GetPropertyValue", []string{"outputFormat", formatsV200[0]})
 	if s.storedQueryStore() != nil {
 		op("CreateStoredQuery", []string{"language", storedQueryLanguage})
@@ -129,7 +134,7 @@ func (s *Service) capabilities200(base string, layers []layerExtent) string {
 		b.line(`    <ows:Constraint name="`, name, `"><ows:NoValues/><ows:DefaultValue>`, value, `</ows:DefaultValue></ows:Constraint>`)
 	}
 	for _, kv := range [][2]string{
-		{"ImplementsBasicWFS", "TRUE"}, {"ImplementsTransactionalWFS", upperBool(s.transactionsEnabled())}, {"ImplementsLockingWFS", "FALSE"},
+		{"ImplementsBasicWFS", "TRUE"}, {"ImplementsTransactionalWFS", upperBool(s.transactionsEnabled())}, {"ImplementsLockingWFS", lockingValue(s.locker != nil)},
 		{"KVPEncoding", "TRUE"}, {"XMLEncoding", "TRUE"}, {"SOAPEncoding", "FALSE"},
 		{"ImplementsInheritance", "FALSE"}, {"ImplementsRemoteResolve", "FALSE"}, {"ImplementsResultPaging", "TRUE"},
 		{"ImplementsStandardJoins", "FALSE"}, {"ImplementsSpatialJoins", "FALSE"}, {"ImplementsTemporalJoins", "FALSE"},
@@ -240,6 +245,10 @@ func (s *Service) capabilities110(base string, layers []layerExtent) string {
 	op("GetCapabilities", []string{"AcceptVersions", V110, V100}, []string{"AcceptFormats", "text/xml"})
 	op("DescribeFeatureType", []string{"outputFormat", "text/xml; subtype=gml/3.1.1", "text/xml; subtype=gml/2.1.2"})
 	op("GetFeature", append([]string{"outputFormat"}, formatsV110...), []string{"resultType", "results", "hits"})
+	if s.locker != nil {
+		op("LockFeature", []string{"lockAction", "ALL", "SOME"})
+		op("GetFeatureWithLock", append([]string{"outputFormat"}, gmlFormats(formatsV110)...))
+	}
 	if s.transactionsEnabled() {
 		op("Transaction", []string{"inputFormat", "text/xml; subtype=gml/3.1.1", "text/xml; subtype=gml/2.1.2"},
 			[]string{"idgen", "GenerateNew", "UseExisting", "ReplaceDuplicate"})
@@ -303,6 +312,10 @@ func (s *Service) capabilities100(base string, layers []layerExtent) string {
 	b.line(`      <GetCapabilities>`, dcp, `</GetCapabilities>`)
 	b.line(`      <DescribeFeatureType><SchemaDescriptionLanguage><XMLSCHEMA/></SchemaDescriptionLanguage>`, dcp, `</DescribeFeatureType>`)
 	b.line(`      <GetFeature><ResultFormat><GML2/></ResultFormat>`, dcp, `</GetFeature>`)
+	if s.locker != nil {
+		b.line(`      <LockFeature>`, dcp, `</LockFeature>`)
+		b.line(`      <GetFeatureWithLock><ResultFormat><GML2/></ResultFormat>`, dcp, `</GetFeatureWithLock>`)
+	}
 	if s.transactionsEnabled() {
 		b.line(`      <Transaction>`, dcp, `</Transaction>`)
 	}

@@ -116,7 +116,7 @@ func TestException_XMLPost(t *testing.T) {
 		expectException(t, r, http.StatusBadRequest, "MissingParameterValue", "typeNames")
 	})
 	t.Run("unknown operation", func(t *testing.T) {
-		r := post(t, srv, "text/xml", `<wfs:LockFeature service="WFS" version="2.0.0" xmlns:wfs="http://www.opengis.net/wfs/2.0"/>`)
+		r := post(t, srv, "text/xml", `<wfs:GetGmlObject service="WFS" version="2.0.0" xmlns:wfs="http://www.opengis.net/wfs/2.0"/>`)
 		expectException(t, r, http.StatusNotImplemented, "OperationNotSupported", "request")
 	})
 }

@@ -46,6 +46,11 @@ func (s *Service) getFeature(ctx context.Context, w http.ResponseWriter, r *http
 		plans = append(plans, p)
 	}
 	out := &collection{svc: s, req: req, format: format, plans: plans, w: w, base: s.baseURL(r)}
+	if req.operation == "GetFeatureWithLock" {
+		if out.lockID, err = s.lockPlans(ctx, req, plans); err != nil {
+			return err
+		}
+	}
 	return s.store.Read(ctx, func(rd feature.Reader) error { return out.run(ctx, rd) })
 }
 
@@ -193,6 +198,8 @@ type collection struct {
 	gw      gml.Writer
 	// first is true until the first GeoJSON feature is written.
 	first bool
+	// lockID is the lock of a GetFeatureWithLock response, written on the collection.
+	lockID string
 }
 
 func (c *collection) run(ctx context.Context, rd feature.Reader) error {
@@ -345,6 +352,7 @@ func (c *collection) rootOpen() string {
 		b.WriteString(` xsi:schemaLocation="http://www.opengis.net/wfs/2.0 http://schemas.opengis.net/wfs/2.0/wfs.xsd http://www.opengis.net/gml/3.2 http://schemas.opengis.net/gml/3.2.1/gml.xsd `)
 		b.WriteString(ows.EscapeXML(s.nsURI() + " " + c.base + "?SERVICE=WFS&VERSION=2.0.0&REQUEST=DescribeFeatureType&TYPENAMES=" + names))
 		b.WriteString(`" timeStamp="` + timeStamp() + `" numberMatched="` + strconv.FormatInt(matched, 10) + `" numberReturned="` + strconv.FormatInt(returned, 10) + `"`)
+		b.WriteString(c.lockAttr())
 		if next, prev := c.pageLinks(matched, returned); next != "" || prev != "" {
 			if next != "" {
 				b.WriteString(` next="` + ows.EscapeXML(next) + `"`)
@@ -363,18 +371,19 @@ func (c *collection) rootOpen() string {
 		}
 		b.WriteString(` xsi:schemaLocation="http://www.opengis.net/wfs ` + wfsSchema + ` `)
 		b.WriteString(ows.EscapeXML(s.nsURI() + " " + c.base + "?SERVICE=WFS&VERSION=1.1.0&REQUEST=DescribeFeatureType&TYPENAME=" + names + "&OUTPUTFORMAT=" + dftFormatParam(c.format)))
+		b.WriteString(`"` + c.lockAttr())
 		if c.format.gml == gml.GML2 {
 			// The WFS 1.0 collection that GML 2 output uses has no timeStamp attribute.
-			b.WriteString(`">` + "\n<gml:boundedBy><gml:null>unknown</gml:null></gml:boundedBy>\n")
+			b.WriteString(`>` + "\n<gml:boundedBy><gml:null>unknown</gml:null></gml:boundedBy>\n")
 		} else {
-			b.WriteString(`" timeStamp="` + timeStamp() + `">` + "\n")
+			b.WriteString(` timeStamp="` + timeStamp() + `">` + "\n")
 		}
 	default:
 		b.WriteString(`<wfs:FeatureCollection xmlns:wfs="http://www.opengis.net/wfs" xmlns:gml="http://www.opengis.net/gml"`)
 		b.WriteString(` xmlns:` + s.prefix() + `="` + ows.EscapeXML(s.nsURI()) + `" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance"`)
 		b.WriteString(` xsi:schemaLocation="http://www.opengis.net/wfs http://schemas.opengis.net/wfs/1.0.0/WFS-basic.xsd `)
 		b.WriteString(ows.EscapeXML(s.nsURI() + " " + c.base + "?SERVICE=WFS&VERSION=1.0.0&REQUEST=DescribeFeatureType&TYPENAME=" + names))
-		b.WriteString(`">` + "\n<gml:boundedBy><gml:null>unknown</gml:null></gml:boundedBy>\n")
+		b.WriteString(`"` + c.lockAttr() + `>` + "\n<gml:boundedBy><gml:null>unknown</gml:null></gml:boundedBy>\n")
 	}
 	return b.String()
 }

@@ -263,10 +263,9 @@ func TestHits_NumberMatched(t *testing.T) {
 		expectException(t, r, http.StatusBadRequest, "InvalidParameterValue", "resultType")
 	})
 	t.Run("GetFeatureWithLock", func(t *testing.T) {
-		// Locking is not implemented (capabilities declare ImplementsLockingWFS FALSE), so the
-		// operation is unsupported whatever its parameters.
+		// GetFeatureWithLock returns the features it locks, so it has no hits form.
 		r := get(t, srv, "SERVICE=WFS&VERSION=2.0.0&REQUEST=GetFeatureWithLock&TYPENAMES=net:duct&RESULTTYPE=hits")
-		expectException(t, r, http.StatusNotImplemented, "OperationNotSupported", "request")
+		expectException(t, r, http.StatusBadRequest, "InvalidParameterValue", "resultType")
 	})
 }
 

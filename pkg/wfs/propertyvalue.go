@@ -35,7 +35,7 @@ func (s *Service) parseGetPropertyValueXML(req *request, doc *ows.Element) error
 	return s.parseGetFeatureXML(req, doc)
 }
 
-// valueOf is what a valueReference designates: a field, the geometry or the feature
+// valueOf is the target of a valueReference: a field, the geometry or the feature
 // identifier (@gml:id).
 type valueOf struct {
 	field    *feature.Field
@@ -69,7 +69,7 @@ func resolveValueReference(l *feature.Layer, ref string) (valueOf, error) {
 	return valueOf{}, ows.Errorf(ows.InvalidParameterValue, "valueReference", "%s has no property %q", l.Name, ref)
 }
 
-// getPropertyValue answers GetPropertyValue with a wfs:ValueCollection: one wfs:member
+// getPropertyValue writes the wfs:ValueCollection of a GetPropertyValue request: one wfs:member
 // per feature with a value, holding the value as text, or the geometry as GML 3.2.
 // Features whose value is NULL are left out, so numberMatched counts the features that
 // have one.

@@ -33,6 +33,9 @@ type request struct {
 	// DescribeStoredQueries.
 	storedQueryIDs []string
 
+	// LockFeature and GetFeatureWithLock.
+	lock lockParams
+
 	// GetPropertyValue: the property whose values are returned.
 	valueReference string
 	// CreateStoredQuery and DropStoredQuery.
@@ -107,6 +110,13 @@ func (s *Service) parseKVP(kvp ows.KVP) (*request, error) {
 		req.outputFormat = kvp.Value("OUTPUTFORMAT")
 	case "GetFeature":
 		err = s.parseGetFeatureKVP(req, kvp, ns)
+	case "GetFeatureWithLock":
+		err = s.parseLockParams(req, kvp.Value("EXPIRY"), kvp.Value("LOCKACTION"), "")
+		if err == nil {
+			err = s.parseGetFeatureKVP(req, kvp, ns)
+		}
+	case "LockFeature":
+		err = s.parseLockFeatureKVP(req, kvp, ns)
 	case "GetPropertyValue":
 		err = s.parseGetPropertyValueKVP(req, kvp, ns)
 	case "DropStoredQuery":

@@ -6,13 +6,18 @@ import (
 	"testing"
 
 	"github.com/fourreau/fourreau/internal/testserver"
+	"github.com/fourreau/fourreau/pkg/auth"
 )
 
-// allTypes lists the published type names, qualified, for a TYPENAMES parameter.
+// allTypes lists the type names that anonymous callers may read, qualified, for a
+// TYPENAMES parameter.
 func allTypes(srv *testserver.Server) string {
 	var names []string
+	policy := auth.PolicyFromConfig(srv.Config)
 	for _, l := range srv.Catalog.Layers {
-		names = append(names, "net:"+l.Name)
+		if policy.AnonymousMayRead(l.Name) {
+			names = append(names, "net:"+l.Name)
+		}
 	}
 	return strings.Join(names, ",")
 }

@@ -36,6 +36,8 @@ type Service struct {
 	store   feature.Store
 	crs     *crs.Registry
 	log     *slog.Logger
+	// locker takes feature locks; nil leaves LockFeature and GetFeatureWithLock out.
+	locker feature.Locker
 	// hooks take part in every transaction; nil means feature.NoHooks.
 	hooks feature.TxHooks
 }
@@ -90,6 +92,9 @@ func reportVersion(version string) string {
 }
 
 func (s *Service) dispatch(ctx context.Context, w http.ResponseWriter, r *http.Request, req *request) error {
+	if err := s.checkRead(ctx, req); err != nil {
+		return err
+	}
 	switch req.operation {
 	case "GetCapabilities":
 		return s.getCapabilities(ctx, w, r, req)
@@ -97,6 +102,16 @@ func (s *Service) dispatch(ctx context.Context, w http.ResponseWriter, r *http.R
 		return s.describeFeatureType(w, req)
 	case "GetFeature":
 		return s.getFeature(ctx, w, r, req)
+	case "GetFeatureWithLock":
+		if s.locker == nil {
+			break
+		}
+		return s.getFeature(ctx, w, r, req)
+	case "LockFeature":
+		if s.locker == nil {
+			break
+		}
+		return s.lockFeature(ctx, w, req)
 	case "GetPropertyValue":
 		if req.version != V200 {
 			break

@@ -220,7 +220,7 @@ func parseStoredQueryDefinition(e *ows.Element) (*storedQueryDef, error) {
 			d.returnTypes, _ = c.AttrValue("returnFeatureTypes")
 			for _, q := range c.Children {
 				if q.Local != "Query" {
-					return nil, ows.Errorf(ows.InvalidParameterValue, "QueryExpressionText", "a stored query holds wfs:Query elements, found %s", q.Local)
+					return nil, ows.Errorf(ows.InvalidParameterValue, "QueryExpressionText", "a stored query contains wfs:Query elements only, found %s", q.Local)
 				}
 				d.queries = append(d.queries, q)
 			}
@@ -348,7 +348,7 @@ func (s *Service) expandStoredQueries(ctx context.Context, req *request) error {
 	}
 	req.storedQueryCalls = nil
 	if len(req.queries) == 0 {
-		return ows.Errorf(ows.MissingParameterValue, typeNameLocator(req.version), "GetFeature holds no Query")
+		return ows.Errorf(ows.MissingParameterValue, typeNameLocator(req.version), "GetFeature contains no Query")
 	}
 	return nil
 }
@@ -383,7 +383,7 @@ func (s *Service) parseCreateStoredQueryXML(req *request, doc *ows.Element) erro
 		req.storedQueryDefs = append(req.storedQueryDefs, feature.StoredQuery{ID: d.id, Definition: text})
 	}
 	if len(req.storedQueryDefs) == 0 {
-		return ows.Errorf(ows.MissingParameterValue, "StoredQueryDefinition", "CreateStoredQuery holds no StoredQueryDefinition")
+		return ows.Errorf(ows.MissingParameterValue, "StoredQueryDefinition", "CreateStoredQuery contains no StoredQueryDefinition")
 	}
 	return nil
 }

@@ -50,6 +50,15 @@ func (s *Service) parseXML(doc *ows.Element) (*request, error) {
 		req.outputFormat, _ = doc.AttrValue("outputFormat")
 	case "GetFeature":
 		err = s.parseGetFeatureXML(req, doc)
+	case "GetFeatureWithLock":
+		expiry, _ := doc.AttrValue("expiry")
+		action, _ := doc.AttrValue("lockAction")
+		err = s.parseLockParams(req, expiry, action, "")
+		if err == nil {
+			err = s.parseGetFeatureXML(req, doc)
+		}
+	case "LockFeature":
+		err = s.parseLockFeatureXML(req, doc)
 	case "Transaction":
 		if !s.transactionsEnabled() {
 			return req, ows.Errorf(ows.OperationNotSupported, "request", "Transaction is not enabled on this server (wfs.transactions is off)")

@@ -32,6 +32,7 @@ import (
 
 	"github.com/fourreau/fourreau/internal/testdb"
 	"github.com/fourreau/fourreau/internal/testserver"
+	"github.com/fourreau/fourreau/pkg/config"
 	"github.com/fourreau/fourreau/pkg/dataload"
 	"github.com/fourreau/fourreau/pkg/feature"
 )
@@ -100,7 +101,14 @@ func startServer(t *testing.T) *testserver.Server {
 	t.Helper()
 	pool := testdb.MigratedPool(t)
 	ensureData(t, pool)
-	return testserver.Start(t)
+	// The clients read anonymously, so every layer is opened to anonymous callers,
+	// the history layers included.
+	return testserver.Start(t, func(c *config.Config) {
+		c.Auth.AnonymousRead = true
+		for i := range c.Layers {
+			c.Layers[i].AnonymousRead = nil
+		}
+	})
 }
 
 func ensureData(t *testing.T, pool *pgxpool.Pool) {
