@@ -157,6 +157,7 @@ func serve(ctx context.Context, cfg *config.Config, log *slog.Logger, pool *pgxp
 	if err != nil {
 		return err
 	}
+	defer srv.Close()
 	catalog := srv.Catalog()
 
 	ln, err := net.Listen("tcp", cfg.Server.Listen)

@@ -17,6 +17,7 @@ import (
 	"github.com/fourreau/fourreau/pkg/feature"
 	"github.com/fourreau/fourreau/pkg/postgis"
 	"github.com/fourreau/fourreau/pkg/server"
+	"github.com/fourreau/fourreau/pkg/tiles"
 	"github.com/jackc/pgx/v5/pgxpool"
 )
 
@@ -27,6 +28,8 @@ type Server struct {
 	Pool    *pgxpool.Pool
 	Config  *config.Config
 	Catalog *feature.Catalog
+	// Tiles is the vector tile service, for tests of its in-process invalidation.
+	Tiles *tiles.Service
 }
 
 // Option changes the configuration before the server starts.
@@ -49,6 +52,9 @@ func Start(t testing.TB, opts ...Option) *Server {
 	}
 	cfg.Database.URL = url
 	cfg.Layers = config.DefaultLayers()
+	// Each test server gets a tile cache of its own, so that parallel test packages do
+	// not share (and clear) one folder.
+	cfg.Tiles.Cache.Dir = t.TempDir()
 	for _, o := range opts {
 		o(cfg)
 	}
@@ -72,6 +78,7 @@ func Start(t testing.TB, opts ...Option) *Server {
 	if err != nil {
 		t.Fatalf("testserver: %v", err)
 	}
+	t.Cleanup(srv.Close)
 
 	ts := httptest.NewUnstartedServer(srv.Handler())
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
@@ -82,5 +89,5 @@ func Start(t testing.TB, opts ...Option) *Server {
 	ts.Listener = ln
 	ts.Start()
 	t.Cleanup(ts.Close)
-	return &Server{URL: ts.URL, Pool: pool, Config: cfg, Catalog: srv.Catalog()}
+	return &Server{URL: ts.URL, Pool: pool, Config: cfg, Catalog: srv.Catalog(), Tiles: srv.Tiles()}
 }

@@ -17,6 +17,7 @@ import (
 	"github.com/fourreau/fourreau/pkg/crs"
 	"github.com/fourreau/fourreau/pkg/feature"
 	"github.com/fourreau/fourreau/pkg/postgis"
+	"github.com/fourreau/fourreau/pkg/tiles"
 	"github.com/fourreau/fourreau/pkg/wfs"
 	"github.com/gorilla/mux"
 	"github.com/jackc/pgx/v5/pgxpool"
@@ -28,6 +29,11 @@ type Server struct {
 	log     *slog.Logger
 	catalog *feature.Catalog
 	handler http.Handler
+	// router receives the routes of the services built after New.
+	router *mux.Router
+	tiles  *tiles.Service
+	// closers stop the background work of the services, in order.
+	closers []func()
 }
 
 // New builds the router: /wfs, /healthz and the index page at /. The middleware wraps
@@ -35,6 +41,7 @@ type Server struct {
 func New(cfg *config.Config, log *slog.Logger, catalog *feature.Catalog, wfs http.Handler, ready func(context.Context) error, middleware ...func(http.Handler) http.Handler) *Server {
 	s := &Server{cfg: cfg, log: log, catalog: catalog}
 	r := mux.NewRouter()
+	s.router = r
 	r.Handle("/wfs", wfs).Methods(http.MethodGet, http.MethodHead, http.MethodPost)
 	r.HandleFunc("/healthz", func(w http.ResponseWriter, req *http.Request) {
 		ctx, cancel := context.WithTimeout(req.Context(), 3*time.Second)
@@ -153,7 +160,29 @@ func Build(ctx context.Context, cfg *config.Config, pool *pgxpool.Pool, log *slo
 	wfsService.SetTxHooks(guard)
 	authn := auth.NewAuthenticator(postgis.NewPartnerStore(pool), auth.PolicyFromConfig(cfg),
 		auth.Options{Realm: cfg.Auth.Realm, CacheTTL: cfg.Auth.KeyCacheTTL}, log)
-	return New(cfg, log, catalog, wfsService, func(ctx context.Context) error { return pool.Ping(ctx) }, authn.Middleware), nil
+	reg := newMetricsRegistry()
+	tileService, stopTiles, err := buildTiles(ctx, cfg, pool, catalog, store, reg, log)
+	if err != nil {
+		return nil, err
+	}
+	srv := New(cfg, log, catalog, wfsService, func(ctx context.Context) error { return pool.Ping(ctx) }, authn.Middleware)
+	srv.tiles = tileService
+	tileService.Register(srv.router)
+	srv.router.Handle("/metrics", metricsHandler(reg)).Methods(http.MethodGet, http.MethodHead)
+	srv.closers = append(srv.closers, stopTiles)
+	return srv, nil
+}
+
+// Tiles returns the vector tile service; its Invalidate method drops cached tiles after
+// a write.
+func (s *Server) Tiles() *tiles.Service { return s.tiles }
+
+// Close stops the background work of the services: the change listener of the tile
+// cache and the cache itself.
+func (s *Server) Close() {
+	for _, c := range s.closers {
+		c()
+	}
 }
 
 // Catalog returns the published layers.

@@ -9,6 +9,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/fourreau/fourreau/pkg/auth"
 	"github.com/fourreau/fourreau/pkg/crs"
 	"github.com/fourreau/fourreau/pkg/feature"
 	"github.com/fourreau/fourreau/pkg/filter"
@@ -350,7 +351,9 @@ func (s *Service) expandStoredQueries(ctx context.Context, req *request) error {
 	if len(req.queries) == 0 {
 		return ows.Errorf(ows.MissingParameterValue, typeNameLocator(req.version), "GetFeature contains no Query")
 	}
-	return nil
+	// The layers of a stored query are known only now: the caller must be allowed to
+	// read them as if it had named them itself.
+	return s.checkRead(ctx, req)
 }
 
 // parseCreateStoredQueryXML reads the definitions of a CreateStoredQuery request and
@@ -401,8 +404,12 @@ func sampleValue(p storedQueryParam) string {
 	return "0"
 }
 
-// manageStoredQuery runs CreateStoredQuery and DropStoredQuery.
+// manageStoredQuery runs CreateStoredQuery and DropStoredQuery. Anonymous callers may
+// run them only when wfs.transactions is open, as they may then write features too.
 func (s *Service) manageStoredQuery(ctx context.Context, w http.ResponseWriter, req *request) error {
+	if auth.FromContext(ctx).Principal.IsAnonymous() && s.cfg.WFS.Transactions != TransactionsOpen {
+		return auth.Unauthenticated("request", req.operation+" requires authentication; send an API key in the X-API-Key header or HTTP Basic credentials")
+	}
 	sq := s.storedQueryStore()
 	if req.operation == "CreateStoredQuery" {
 		for _, d := range req.storedQueryDefs {

@@ -14,6 +14,7 @@ import (
 
 	"github.com/fourreau/fourreau/internal/testdb"
 	"github.com/fourreau/fourreau/internal/testserver"
+	"github.com/fourreau/fourreau/pkg/config"
 )
 
 const byCategoryID = "urn:x-test:query:LinksByCategoryInArea"
@@ -35,8 +36,11 @@ const createByCategory = `<wfs:CreateStoredQuery service="WFS" version="2.0.0" `
   </wfs:StoredQueryDefinition>
 </wfs:CreateStoredQuery>`
 
+// writesOpen lets anonymous callers write, and so create and drop stored queries.
+func writesOpen(c *config.Config) { c.WFS.Transactions = "open" }
+
 func TestStoredQuery_CreateUseDrop(t *testing.T) {
-	e := setup(t)
+	e := setup(t, writesOpen)
 	f := loadFixtures(t, e)
 	e.post(t, `<wfs:DropStoredQuery service="WFS" version="2.0.0" `+wfs20NS+` id="`+byCategoryID+`"/>`)
 
@@ -115,7 +119,7 @@ func TestStoredQuery_CreateUseDrop(t *testing.T) {
 }
 
 func TestStoredQuery_RejectsInvalidDefinition(t *testing.T) {
-	e := setup(t)
+	e := setup(t, writesOpen)
 	bad := strings.ReplaceAll(createByCategory, "net:network_category", "net:nope")
 	bad = strings.ReplaceAll(bad, byCategoryID, "urn:x-test:query:Invalid")
 	x := expectException(t, e.post(t, bad), http.StatusBadRequest, "InvalidParameterValue")
@@ -124,6 +128,34 @@ func TestStoredQuery_RejectsInvalidDefinition(t *testing.T) {
 	}
 	dup := strings.Replace(createByCategory, `<wfs:Parameter name="cat" type="xs:string"/>`, `<wfs:Parameter name="cat" type="xs:string"/><wfs:Parameter name="CAT" type="xs:string"/>`, 1)
 	expectException(t, e.post(t, dup), http.StatusBadRequest, "DuplicateStoredQueryParameterName")
+}
+
+func TestStoredQuery_AccessControl(t *testing.T) {
+	e := setup(t)
+	// Without open writes, an anonymous caller may neither create nor drop.
+	x := expectException(t, e.post(t, createByCategory), http.StatusUnauthorized, "OperationProcessingFailed")
+	if !strings.Contains(x.text, "requires authentication") {
+		t.Errorf("text %q, want it to ask for authentication", x.text)
+	}
+	drop := url.Values{"SERVICE": {"WFS"}, "VERSION": {"2.0.0"}, "REQUEST": {"DropStoredQuery"}, "STOREDQUERY_ID": {byCategoryID}}
+	expectException(t, e.get(t, drop), http.StatusUnauthorized, "OperationProcessingFailed")
+
+	// A stored query over a layer closed to anonymous callers does not open it to them.
+	open := setup(t, writesOpen)
+	const closedID = "urn:x-test:query:History"
+	create := `<wfs:CreateStoredQuery service="WFS" version="2.0.0" ` + wfs20NS + ` ` + netNS + `>
+	  <wfs:StoredQueryDefinition id="` + closedID + `"><wfs:Title>History</wfs:Title>
+	    <wfs:QueryExpressionText returnFeatureTypes="net:duct_history" language="urn:ogc:def:queryLanguage:OGC-WFS::WFSQueryExpression" isPrivate="false">
+	      <wfs:Query typeNames="net:duct_history"/></wfs:QueryExpressionText></wfs:StoredQueryDefinition></wfs:CreateStoredQuery>`
+	open.post(t, `<wfs:DropStoredQuery service="WFS" version="2.0.0" `+wfs20NS+` id="`+closedID+`"/>`)
+	if r := open.post(t, create); r.status != http.StatusOK {
+		t.Fatalf("CreateStoredQuery: status %d: %s", r.status, clip(r.body))
+	}
+	t.Cleanup(func() {
+		send(t, http.MethodPost, open.srv.URL+"/wfs", "application/xml", `<wfs:DropStoredQuery service="WFS" version="2.0.0" `+wfs20NS+` id="`+closedID+`"/>`)
+	})
+	call := url.Values{"SERVICE": {"WFS"}, "VERSION": {"2.0.0"}, "REQUEST": {"GetFeature"}, "STOREDQUERY_ID": {closedID}}
+	expectException(t, open.get(t, call), http.StatusUnauthorized, "OperationProcessingFailed")
 }
 
 func TestStoredQuery_NetworkLinksNear(t *testing.T) {
