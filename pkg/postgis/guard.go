@@ -386,3 +386,10 @@ var (
 	_ feature.TxHooks = (*WriteGuard)(nil)
 	_ feature.Locker  = (*WriteGuard)(nil)
 )
+
+// checkRead rejects a query on a layer that the caller of ctx may not read. The
+// protocols check earlier, with better messages; this check catches a read path that
+// forgot to, such as a query taken from a stored query.
+func checkRead(ctx context.Context, l *feature.Layer) error {
+	return auth.FromContext(ctx).CheckRead(l.Name, "typeNames")
+}

@@ -570,3 +570,30 @@ func TestPartnerStore(t *testing.T) {
 		t.Errorf("unknown key id: %v", err)
 	}
 }
+
+// TestStoreRefusesClosedLayer checks the read backstop: a query built by any path
+// for a layer closed to the caller fails with 401.
+func TestStoreRefusesClosedLayer(t *testing.T) {
+	f := newGuardFixture(t)
+	store := postgis.NewStore(f.pool)
+	closed := auth.NewPolicy(true, map[string]bool{f.layer.Name: false})
+	q := &feature.Query{Layer: f.layer, Limit: 1}
+	for _, c := range []struct {
+		name   string
+		caller *auth.Principal
+		want   int
+	}{
+		{"anonymous", auth.Anonymous(), http.StatusUnauthorized},
+		{"partner", f.partnerB, http.StatusOK},
+	} {
+		ctx := auth.NewContext(context.Background(), &auth.Access{Principal: c.caller, Policy: closed})
+		err := store.Features(ctx, q, func(*feature.Row) error { return nil })
+		if got := statusOf(err); got != c.want {
+			t.Errorf("%s Features: status %d, want %d (%v)", c.name, got, c.want, err)
+		}
+		_, err = store.Count(ctx, q)
+		if got := statusOf(err); got != c.want {
+			t.Errorf("%s Count: status %d, want %d (%v)", c.name, got, c.want, err)
+		}
+	}
+}

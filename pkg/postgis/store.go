@@ -133,6 +133,9 @@ func (s *Store) Count(ctx context.Context, q *feature.Query) (int64, error) {
 
 // Features streams the rows of q to fn.
 func (r reader) Features(ctx context.Context, q *feature.Query, fn func(*feature.Row) error) error {
+	if err := checkRead(ctx, q.Layer); err != nil {
+		return err
+	}
 	sql, args, err := SelectSQL(q)
 	if err != nil {
 		return err
@@ -181,6 +184,9 @@ func (r reader) Features(ctx context.Context, q *feature.Query, fn func(*feature
 
 // Count returns the number of features the filter of q selects.
 func (r reader) Count(ctx context.Context, q *feature.Query) (int64, error) {
+	if err := checkRead(ctx, q.Layer); err != nil {
+		return 0, err
+	}
 	b := &builder{}
 	b.sql.WriteString("SELECT count(*) FROM " + tableOf(q.Layer) + " WHERE ")
 	if err := b.where(q.Layer, q.Filter); err != nil {
