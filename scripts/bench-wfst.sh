@@ -57,7 +57,7 @@ payload() {
 }
 
 post() { # file -> writes response to $work/resp, prints "status seconds"
-	local args=(-s -o "$work/resp" --max-time 600 -H 'Content-Type: text/xml' --data-binary @"$1" -w '%{http_code} %{time_total}')
+	local args=(-s -o "$work/resp" --max-time 600 -H 'Content-Type: text/xml' --data-binary @"$1" -w '%{http_code} %{time_total}\n')
 	[[ -n $HEADER ]] && args+=(-H "$HEADER")
 	curl "${args[@]}" "$WFS_URL"
 }

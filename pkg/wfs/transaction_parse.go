@@ -87,9 +87,7 @@ func (s *Service) parseTransactionXML(req *request, doc *ows.Element) error {
 			return err
 		}
 	}
-	if len(t.Actions) == 0 && p.index == 0 {
-		return ows.Errorf(ows.MissingParameterValue, t.Handle, "the Transaction contains no action")
-	}
+	// A Transaction without actions is valid in every version and changes nothing.
 	req.transaction = t
 	return nil
 }

@@ -338,3 +338,17 @@ func TestTransaction_MultiPolygonSpellings(t *testing.T) {
 		t.Errorf("parcel count changed from %d to %d after failed inserts", count, after)
 	}
 }
+
+// A Transaction without actions is valid and reports zero changes.
+func TestTransaction_Empty(t *testing.T) {
+	srv := startWritable(t, "WFSTEMPTY-")
+	root := expectOK(t, postTx(t, srv, tx20("empty", "")))
+	for name, n := range summary(t, root) {
+		if n != 0 {
+			t.Errorf("%s = %d, want 0", name, n)
+		}
+	}
+	if root.child(nsWFS20, "InsertResults") != nil {
+		t.Errorf("an empty transaction lists InsertResults")
+	}
+}
