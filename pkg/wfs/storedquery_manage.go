@@ -455,7 +455,7 @@ type describedQuery struct {
 // storedQueryList returns the built-in stored queries and the created ones.
 func (s *Service) storedQueryList(ctx context.Context) ([]describedQuery, error) {
 	var types []string
-	for _, l := range s.catalog.Layers {
+	for _, l := range s.readableLayers(ctx) {
 		types = append(types, s.qualified(l))
 	}
 	out := []describedQuery{{
