@@ -111,6 +111,27 @@ func TestFilterPlan_GiSTOnDemoLayers(t *testing.T) {
 			}
 		})
 	}
+
+	// On a layer in degrees, DWithin in metres tests the distance on the spheroid and
+	// lets the index find the candidates through a widened box.
+	for _, lc := range config.DefaultLayers() {
+		if lc.Name != "osm_power_tower" {
+			continue
+		}
+		towers, err := postgis.LoadCatalog(ctx, pool, []config.LayerConfig{lc})
+		if err != nil {
+			t.Fatal(err)
+		}
+		l, _ := towers.Layer("osm_power_tower")
+		n, err := filter.ParseCQL("DWITHIN(geom, POINT(1.5 42.5), 3, kilometers)", filter.CQLOptions{SRID: 4326})
+		if err != nil {
+			t.Fatal(err)
+		}
+		plan, _, _ := explain(t, pool, &feature.Query{Layer: l, Filter: n, Limit: -1, OutputSRID: 4326}, false, "SET LOCAL enable_seqscan = off")
+		if !strings.Contains(plan, `"Index Name": "power_tower_geom_gist"`) {
+			t.Errorf("DWithin in metres on a layer in degrees does not use power_tower_geom_gist:\n%s", plan)
+		}
+	}
 }
 
 // benchPool connects to the benchmark database, or skips.
