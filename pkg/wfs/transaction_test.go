@@ -352,3 +352,28 @@ func TestTransaction_Empty(t *testing.T) {
 		t.Errorf("an empty transaction lists InsertResults")
 	}
 }
+
+// One Insert may mix feature types; the ids keep the order of the features.
+func TestTransaction_MixedInsert(t *testing.T) {
+	srv := startWritable(t, "WFSTMIX-")
+	point := `<net:technical_point><net:code>WFSTMIX-P</net:code><net:lifecycle_status>functional</net:lifecycle_status>` +
+		`<net:precision_xy>B</net:precision_xy><net:point_kind>chamber</net:point_kind><net:geom><gml:Point srsName="EPSG:2154">` +
+		`<gml:pos>455000 6903000</gml:pos></gml:Point></net:geom></net:technical_point>`
+	body := tx20("mix", `<wfs:Insert handle="m">`+duct("WFSTMIX-1", "", defaultLine(0))+point+duct("WFSTMIX-2", "", defaultLine(30))+`</wfs:Insert>`)
+	root := expectOK(t, postTx(t, srv, body))
+	ids, handles := insertedIDs(root)
+	if len(ids) != 3 {
+		t.Fatalf("%d ids, want 3", len(ids))
+	}
+	for i, prefix := range []string{"duct.", "technical_point.", "duct."} {
+		if !strings.HasPrefix(ids[i], prefix) {
+			t.Errorf("id %d = %s, want a %s id", i+1, ids[i], strings.TrimSuffix(prefix, "."))
+		}
+		if handles[i] != "m" {
+			t.Errorf("handle %d = %q, want m", i+1, handles[i])
+		}
+	}
+	if got := queryText(t, srv.Pool, "SELECT code FROM netdata.duct WHERE id = $1", keyOf(t, ids[2])); got != "WFSTMIX-2" {
+		t.Errorf("third id %s has code %s, want WFSTMIX-2", ids[2], got)
+	}
+}
