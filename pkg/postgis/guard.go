@@ -200,12 +200,16 @@ func nullIfEmpty(s string) *string {
 	return &s
 }
 
-// BeforeChange implements feature.TxHooks: features about to be updated, deleted or
-// replaced must not be locked by another lock, and a partner's organisation must own
-// them inside its write area.
+// BeforeChange implements feature.TxHooks: a partner's organisation must own the
+// features about to be updated, deleted or replaced, inside its write area, and no other
+// lock may hold them. Ownership comes first, so that a partner learns nothing of the
+// locks on other organisations' features.
 func (g *WriteGuard) BeforeChange(ctx context.Context, db feature.TxDB, c *feature.Change) error {
 	if len(c.Keys) == 0 {
 		return nil
+	}
+	if err := g.checkOwnership(ctx, db, c, false); err != nil {
+		return err
 	}
 	l := c.Action.Layer
 	var locked int64
@@ -213,13 +217,13 @@ func (g *WriteGuard) BeforeChange(ctx context.Context, db feature.TxDB, c *featu
 		 WHERE f.table_name = $1 AND f.feature_id = ANY($2) AND l.expires_at > now()
 		   AND l.lock_id IS DISTINCT FROM nullif(current_setting('fourreau.lock_id', true), '')
 		 LIMIT 1`, l.Schema+"."+l.Table, c.Keys).Scan(&locked)
-	if err == nil {
-		return lockedError(c.Action.Handle, l.FeatureID(strconv.FormatInt(locked, 10)))
+	if errors.Is(err, pgx.ErrNoRows) {
+		return nil
 	}
-	if !errors.Is(err, pgx.ErrNoRows) {
+	if err != nil {
 		return fmt.Errorf("postgis: check locks: %w", err)
 	}
-	return g.checkOwnership(ctx, db, c, false)
+	return lockedError(c.Action.Handle, l.FeatureID(strconv.FormatInt(locked, 10)))
 }
 
 // AfterChange implements feature.TxHooks: after an insert, update or replace, a partner's
