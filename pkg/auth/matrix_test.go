@@ -345,3 +345,81 @@ func TestInvalidKeyOnRead(t *testing.T) {
 		t.Errorf("a wrong key: status %d, challenge %q", status, header.Get("WWW-Authenticate"))
 	}
 }
+
+// lockIDOf returns the lock id of a LockFeature (2.0 attribute, 1.x element) or
+// GetFeatureWithLock response.
+func lockIDOf(body string) string {
+	m := regexp.MustCompile(`lockId="([0-9a-f]+)"|<(?:wfs:)?LockId>([0-9a-f]+)<`).FindStringSubmatch(body)
+	if m == nil {
+		return ""
+	}
+	return m[1] + m[2]
+}
+
+func TestLockingOverHTTP(t *testing.T) {
+	f := newMatrixFixture(t)
+	ownA, ownA2, ownB := f.feature(t, f.orgA), f.feature(t, f.orgA), f.feature(t, f.orgB)
+	rid := func(k int64) string { return fmt.Sprintf("%s.%d", testLayer, k) }
+
+	// Anonymous callers cannot lock.
+	status, header, _ := f.do(t, f.anonymous, http.MethodGet, "?SERVICE=WFS&VERSION=2.0.0&REQUEST=LockFeature&RESOURCEID="+rid(ownA), "")
+	if status != http.StatusUnauthorized || header.Get("WWW-Authenticate") == "" {
+		t.Errorf("anonymous LockFeature: status %d", status)
+	}
+
+	// A partner locks its own features only: with SOME, B's feature is listed as not locked.
+	status, _, body := f.do(t, f.a, http.MethodGet, "?SERVICE=WFS&VERSION=2.0.0&REQUEST=LockFeature&LOCKACTION=SOME&EXPIRY=300&RESOURCEID="+
+		rid(ownA)+","+rid(ownB), "")
+	lockID := lockIDOf(body)
+	if status != 200 || lockID == "" {
+		t.Fatalf("LockFeature: status %d: %.500s", status, body)
+	}
+	locked := regexp.MustCompile(`(?s)<wfs:FeaturesLocked>.*` + rid(ownA) + `.*</wfs:FeaturesLocked>`)
+	notLocked := regexp.MustCompile(`(?s)<wfs:FeaturesNotLocked>.*` + rid(ownB) + `.*</wfs:FeaturesNotLocked>`)
+	if !locked.MatchString(body) || !notLocked.MatchString(body) {
+		t.Errorf("LockFeature response does not list A's feature locked and B's not locked: %s", body)
+	}
+
+	// Nobody changes the locked feature without the lock, administrators included.
+	for _, c := range []caller{f.a, f.admin} {
+		status, _, body := f.do(t, c, http.MethodPost, "", updateXML(ownA))
+		if status != http.StatusLocked || !strings.Contains(body, "ExceptionReport") {
+			t.Errorf("%s updates a locked feature without the lock: status %d: %.300s", c.name, status, body)
+		}
+	}
+	if got := f.state(t, ownA); got != "original" {
+		t.Errorf("the locked feature changed to %q", got)
+	}
+
+	// B presenting A's lock gets nothing from it.
+	withLock := func(xml, lockID, release string) string {
+		return strings.Replace(xml, `<wfs:Transaction `, `<wfs:Transaction lockId="`+lockID+`" releaseAction="`+release+`" `, 1)
+	}
+	if status, _, _ := f.do(t, f.b, http.MethodPost, "", withLock(updateXML(ownB), lockID, "ALL")); status != http.StatusBadRequest {
+		t.Errorf("B presenting A's lock: status %d, want 400", status)
+	}
+
+	// With its lock, A changes the feature and releases the lock.
+	if status, _, body := f.do(t, f.a, http.MethodPost, "", withLock(updateXML(ownA), lockID, "ALL")); status != 200 {
+		t.Fatalf("A updates with its lock: status %d: %.300s", status, body)
+	}
+	if got := f.state(t, ownA); got != "changed" {
+		t.Errorf("feature state %q after the locked update, want changed", got)
+	}
+	if status, _, _ := f.do(t, f.admin, http.MethodPost, "", deleteXML(ownA)); status != 200 {
+		t.Errorf("after releaseAction=ALL the feature is still locked: status %d", status)
+	}
+
+	// GetFeatureWithLock (WFS 1.1) returns the locked features and the lock id.
+	status, _, body = f.do(t, f.a, http.MethodGet, "?SERVICE=WFS&VERSION=1.1.0&REQUEST=GetFeatureWithLock&LOCKACTION=SOME&TYPENAME=net:"+testLayer+
+		"&FEATUREID="+rid(ownA2)+","+rid(ownB), "")
+	if status != 200 || lockIDOf(body) == "" {
+		t.Fatalf("GetFeatureWithLock: status %d: %.500s", status, body)
+	}
+	if !strings.Contains(body, `gml:id="`+rid(ownA2)+`"`) || strings.Contains(body, `gml:id="`+rid(ownB)+`"`) {
+		t.Errorf("GetFeatureWithLock should return A's feature only: %.1000s", body)
+	}
+	if status, _, _ := f.do(t, f.admin, http.MethodPost, "", updateXML(ownA2)); status != http.StatusLocked {
+		t.Errorf("feature locked by GetFeatureWithLock: update without the lock got %d, want 423", status)
+	}
+}
