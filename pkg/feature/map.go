@@ -27,8 +27,9 @@ type MapQuery struct {
 	// them unchanged.
 	Tolerance float64
 	// Merge returns one row for features that draw identically at this tolerance:
-	// lines smaller than the tolerance become points, and features with the same
-	// generalised geometry, rules and fields are read once. Used at small scales.
+	// features that fit in a pixel (twice the tolerance) become the centre of their
+	// pixel, and features with the same generalised geometry, rules and fields are read
+	// once. Used at small scales.
 	Merge bool
 	// Ordered returns rows in key order, which makes label placement repeatable.
 	Ordered bool
