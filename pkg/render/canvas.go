@@ -3,7 +3,6 @@ package render
 import (
 	"image"
 	"image/color"
-	"image/draw"
 	"math"
 
 	"golang.org/x/image/vector"
@@ -234,10 +233,4 @@ func (c *Canvas) dot(x, y float64, st Stroke) {
 		return
 	}
 	c.polygon(append(c.str.buf[:0], x-h, y-h, x+h, y-h, x+h, y+h, x-h, y+h))
-}
-
-// DrawImage composites img over the canvas with its top-left corner at (x, y).
-func (c *Canvas) DrawImage(img image.Image, x, y int) {
-	b := img.Bounds()
-	draw.Draw(c.Image, image.Rect(x, y, x+b.Dx(), y+b.Dy()), img, b.Min, draw.Over)
 }

@@ -20,12 +20,6 @@ type Mark struct {
 	Stroke   *Stroke
 }
 
-// KnownShape reports whether name is a shape Mark can draw.
-func KnownShape(name string) bool {
-	_, ok := unitShapes[strings.ToLower(name)]
-	return ok || strings.EqualFold(name, "circle")
-}
-
 // unitShapes are outlines in a box of size 1 centred on the origin, y down.
 var unitShapes = map[string][]float64{
 	"square":   {-0.5, -0.5, 0.5, -0.5, 0.5, 0.5, -0.5, 0.5},

@@ -83,11 +83,6 @@ func (r *Rect) Extend(x, y float64) {
 	r.MaxY = math.Max(r.MaxY, y)
 }
 
-// Union returns the smallest rectangle holding r and o.
-func (r Rect) Union(o Rect) Rect {
-	return Rect{math.Min(r.MinX, o.MinX), math.Min(r.MinY, o.MinY), math.Max(r.MaxX, o.MaxX), math.Max(r.MaxY, o.MaxY)}
-}
-
 // Intersects reports whether r and o overlap.
 func (r Rect) Intersects(o Rect) bool {
 	return r.MinX <= o.MaxX && o.MinX <= r.MaxX && r.MinY <= o.MaxY && o.MinY <= r.MaxY

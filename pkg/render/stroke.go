@@ -207,12 +207,28 @@ func (k *stroker) circle(cx, cy, r float64) {
 	k.sink.polygon(appendCircle(k.buf[:0], cx, cy, r))
 }
 
+// Discs are polygons of 8 to maxCircleSides sides, with sides of about 1.5 pixels.
+const maxCircleSides = 96
+
+// unitCircles holds, for each number of sides n, the vertices of a regular n-gon of
+// radius 1: computed once, so that round joins do not call sin and cos.
+var unitCircles = func() [maxCircleSides + 1][]float64 {
+	var t [maxCircleSides + 1][]float64
+	for n := 8; n <= maxCircleSides; n++ {
+		for i := 0; i < n; i++ {
+			s, c := math.Sincos(2 * math.Pi * float64(i) / float64(n))
+			t[n] = append(t[n], c, s)
+		}
+	}
+	return t
+}()
+
 func appendCircle(dst []float64, cx, cy, r float64) []float64 {
 	n := int(math.Ceil(2 * math.Pi * r / 1.5))
-	n = max(8, min(n, 96))
-	for i := 0; i < n; i++ {
-		a := 2 * math.Pi * float64(i) / float64(n)
-		dst = append(dst, cx+r*math.Cos(a), cy+r*math.Sin(a))
+	n = max(8, min(n, maxCircleSides))
+	unit := unitCircles[n]
+	for i := 0; i < len(unit); i += 2 {
+		dst = append(dst, cx+r*unit[i], cy+r*unit[i+1])
 	}
 	return dst
 }

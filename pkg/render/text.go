@@ -88,9 +88,6 @@ func (l *Labeller) Add(lb Label) {
 	}
 }
 
-// Len returns the number of queued labels.
-func (l *Labeller) Len() int { return len(l.labels) }
-
 // Draw places and draws the queued labels on c.
 func (l *Labeller) Draw(c *Canvas) {
 	var placed []Rect
