@@ -170,6 +170,12 @@ func Build(ctx context.Context, cfg *config.Config, pool *pgxpool.Pool, log *slo
 	tileService.Register(srv.router)
 	srv.router.Handle("/metrics", metricsHandler(reg)).Methods(http.MethodGet, http.MethodHead)
 	srv.closers = append(srv.closers, stopTiles)
+	wmsService, err := buildWMS(ctx, cfg, pool, catalog, store, registry, log)
+	if err != nil {
+		stopTiles()
+		return nil, err
+	}
+	srv.router.Handle("/wms", wmsService).Methods(http.MethodGet, http.MethodHead, http.MethodPost)
 	return srv, nil
 }
 
