@@ -29,8 +29,8 @@ func shoelace(r orb.Ring) float64 {
 }
 
 // Features that cross a tile edge are clipped to the tile plus its buffer, in both tiles,
-// so that the pieces overlap at the seam; polygons stay valid, with exterior rings
-// clockwise, and without an edge along the seam; a point in the buffer is in both tiles.
+// so that the pieces overlap at the seam. Polygons stay valid, with exterior rings
+// clockwise and no edge along the seam. A point in the buffer is in both tiles.
 func TestEdgeClippingAndBuffer(t *testing.T) {
 	createTestTables(t)
 	srv := testserver.Start(t, testLayers())
@@ -206,8 +206,8 @@ func TestConditionalRequests(t *testing.T) {
 	}
 }
 
-// CORS: preflights are answered without credentials, and every tile response, the
-// empty 204 ones included, carries Access-Control-Allow-Origin and exposes ETag.
+// CORS: preflights succeed without credentials, and every tile response, the empty 204
+// ones included, carries Access-Control-Allow-Origin and exposes ETag.
 func TestCORS(t *testing.T) {
 	origin := "https://app.example.org"
 	for _, tc := range []struct {

@@ -24,7 +24,7 @@ import (
 // with it.
 const stableRows = "t.source NOT IN ('wfs-t', 'tilestest')"
 
-// expectation says what one layer of a tile must hold.
+// expectation is what one layer of a tile must hold.
 type expectation struct {
 	layer    *feature.Layer
 	fields   []string

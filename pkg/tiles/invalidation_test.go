@@ -65,8 +65,8 @@ func ductInTile(t *testing.T, srv *testserver.Server, tms string, set string, z,
 }
 
 // An edit made directly in SQL shows in the very next tile request, with the cache on,
-// for every cached tile that covered the old or the new geometry: at several zooms, in
-// both tile matrix sets, and in group tiles.
+// for every cached tile that covered the old or the new geometry. The test covers
+// several zooms, both tile matrix sets and group tiles.
 func TestSQLEditShowsInNextTile(t *testing.T) {
 	for _, backend := range []string{"file", "redis"} {
 		t.Run(backend, func(t *testing.T) {
@@ -158,7 +158,7 @@ func TestInstancesShareRedisCache(t *testing.T) {
 	id := insertDuct(t, a.Pool, "SHARED", mercatorWKT(orb.Point{c[0] - 40, c[1]}, orb.Point{c[0] + 40, c[1]}))
 
 	// Each instance applies every notification, so the first request of each may drop
-	// the other's fresh tile; from the next ones on, both read the shared tile.
+	// the other's fresh tile. From the next ones on, both read the shared tile.
 	ductInTile(t, a, wmq.ID, "duct", z, x, y, id)
 	ductInTile(t, b, wmq.ID, "duct", z, x, y, id)
 	fromA := ductInTile(t, a, wmq.ID, "duct", z, x, y, id)
@@ -227,9 +227,9 @@ func TestInvalidateHook(t *testing.T) {
 	}
 }
 
-// When the listening connection is lost, tiles are served without the cache; once it is
-// back the cache is cleared and used again, and edits show at once, including one made
-// while nobody listened.
+// When the listening connection is lost, tiles are served without the cache. Once it is
+// back, the cache is cleared and used again, and edits show at once, including one made
+// while the server was not listening.
 func TestListenerReconnects(t *testing.T) {
 	srv := testserver.Start(t)
 	wmq := tiles.WebMercatorQuad()
