@@ -93,18 +93,21 @@ func TestBBox_ValueReference(t *testing.T) {
 	f := loadFixtures(t, e)
 	x0, y0, x1, y1 := f.midX-2000, f.midY-2000, f.midX+2000, f.midY+2000
 	envelope := fmt.Sprintf(`<gml:Envelope srsName="urn:ogc:def:crs:EPSG::2154"><gml:lowerCorner>%v %v</gml:lowerCorner><gml:upperCorner>%v %v</gml:upperCorner></gml:Envelope>`, x0, y0, x1, y1)
-	kvpBox := e.getFeatureIDs(t, "2.0.0", "net:network_link", "BBOX", fmt.Sprintf("%v,%v,%v,%v,urn:ogc:def:crs:EPSG::2154", x0, y0, x1, y1))
-	if len(kvpBox) == 0 {
-		t.Fatal("the KVP BBOX selects nothing; the case needs features in the box")
-	}
-	without := e.getFeatureIDs(t, "2.0.0", "net:network_link", "FILTER", fes20(`<P:BBOX>`+envelope+`</P:BBOX>`))
-	if !slices.Equal(without, kvpBox) {
-		t.Errorf("BBOX without a property: %d features, KVP BBOX %d", len(without), len(kvpBox))
-	}
-	with := e.getFeatureIDs(t, "2.0.0", "net:network_link", "FILTER", fes20(`<P:BBOX><VR>geom</VR>`+envelope+`</P:BBOX>`))
-	if !slices.Equal(with, kvpBox) {
-		t.Errorf("BBOX on geom: %d features, KVP BBOX %d", len(with), len(kvpBox))
-	}
+	agree(t, func() string {
+		kvpBox := e.getFeatureIDs(t, "2.0.0", "net:network_link", "BBOX", fmt.Sprintf("%v,%v,%v,%v,urn:ogc:def:crs:EPSG::2154", x0, y0, x1, y1))
+		if len(kvpBox) == 0 {
+			t.Fatal("the KVP BBOX selects nothing; the case needs features in the box")
+		}
+		without := e.getFeatureIDs(t, "2.0.0", "net:network_link", "FILTER", fes20(`<P:BBOX>`+envelope+`</P:BBOX>`))
+		if !slices.Equal(without, kvpBox) {
+			return fmt.Sprintf("BBOX without a property: %d features, KVP BBOX %d", len(without), len(kvpBox))
+		}
+		with := e.getFeatureIDs(t, "2.0.0", "net:network_link", "FILTER", fes20(`<P:BBOX><VR>geom</VR>`+envelope+`</P:BBOX>`))
+		if !slices.Equal(with, kvpBox) {
+			return fmt.Sprintf("BBOX on geom: %d features, KVP BBOX %d", len(with), len(kvpBox))
+		}
+		return ""
+	})
 
 	// The envelope without srsName is in the query's CRS: latitude first in the URN
 	// spelling of EPSG:4326.
@@ -115,12 +118,15 @@ func TestBBox_ValueReference(t *testing.T) {
 		t.Fatal(err)
 	}
 	bare := fmt.Sprintf(`<gml:Envelope><gml:lowerCorner>%v %v</gml:lowerCorner><gml:upperCorner>%v %v</gml:upperCorner></gml:Envelope>`, lat0, lon0, lat1, lon1)
-	inQueryCRS := e.getFeatureIDs(t, "2.0.0", "net:network_link", "SRSNAME", "urn:ogc:def:crs:EPSG::4326", "FILTER", fes20(`<P:BBOX>`+bare+`</P:BBOX>`))
-	want := e.sqlIDs(t, "network_link", "netdata.network_link",
-		"ST_Intersects(geom, ST_Transform(ST_Segmentize(ST_MakeEnvelope($2, $3, $4, $5, 4326), $6), 2154))", lon0, lat0, lon1, lat1, max(lon1-lon0, lat1-lat0)/32)
-	if !slices.Equal(inQueryCRS, want) {
-		t.Errorf("envelope in the query CRS: %d features, SQL %d: %s", len(inQueryCRS), len(want), diff(inQueryCRS, want))
-	}
+	agree(t, func() string {
+		inQueryCRS := e.getFeatureIDs(t, "2.0.0", "net:network_link", "SRSNAME", "urn:ogc:def:crs:EPSG::4326", "FILTER", fes20(`<P:BBOX>`+bare+`</P:BBOX>`))
+		want := e.sqlIDs(t, "network_link", "netdata.network_link",
+			"ST_Intersects(geom, ST_Transform(ST_Segmentize(ST_MakeEnvelope($2, $3, $4, $5, 4326), $6), 2154))", lon0, lat0, lon1, lat1, max(lon1-lon0, lat1-lat0)/32)
+		if !slices.Equal(inQueryCRS, want) {
+			return fmt.Sprintf("envelope in the query CRS: %d features, SQL %d: %s", len(inQueryCRS), len(want), diff(inQueryCRS, want))
+		}
+		return ""
+	})
 
 	for _, version := range []string{"2.0.0", "1.1.0"} {
 		t.Run("non-geometry property "+version, func(t *testing.T) {
@@ -146,29 +152,20 @@ func TestSortBy_PagesAndKeys(t *testing.T) {
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			rows, err := e.pool.Query(context.Background(), "SELECT 'network_link.' || id FROM netdata.network_link ORDER BY "+c.orderBy)
-			if err != nil {
-				t.Fatal(err)
-			}
-			var want []string
-			for rows.Next() {
-				var id string
-				if err := rows.Scan(&id); err != nil {
-					t.Fatal(err)
+			agree(t, func() string {
+				want := e.sqlStrings(t, "SELECT 'network_link.' || id FROM netdata.network_link ORDER BY "+c.orderBy)
+				// Pages of 40 put together give every feature once, in the SQL order.
+				var got []string
+				for start := 0; start < len(want)+40; start += 40 {
+					p := url.Values{"SERVICE": {"WFS"}, "VERSION": {"2.0.0"}, "REQUEST": {"GetFeature"}, "TYPENAMES": {"net:network_link"},
+						"OUTPUTFORMAT": {"application/json"}, "SORTBY": {c.sortBy}, "COUNT": {"40"}, "STARTINDEX": {strconv.Itoa(start)}}
+					got = append(got, featureIDsInOrder(t, e.get(t, p))...)
 				}
-				want = append(want, id)
-			}
-			rows.Close()
-			// Pages of 40 put together give every feature once, in the SQL order.
-			var got []string
-			for start := 0; start < len(want)+40; start += 40 {
-				p := url.Values{"SERVICE": {"WFS"}, "VERSION": {"2.0.0"}, "REQUEST": {"GetFeature"}, "TYPENAMES": {"net:network_link"},
-					"OUTPUTFORMAT": {"application/json"}, "SORTBY": {c.sortBy}, "COUNT": {"40"}, "STARTINDEX": {strconv.Itoa(start)}}
-				got = append(got, featureIDsInOrder(t, e.get(t, p))...)
-			}
-			if !slices.Equal(got, want) {
-				t.Errorf("paged order differs from SQL ORDER BY %s: %d features, want %d; %s", c.orderBy, len(got), len(want), diff(got, want))
-			}
+				if !slices.Equal(got, want) {
+					return fmt.Sprintf("paged order differs from SQL ORDER BY %s: %d features, want %d; %s", c.orderBy, len(got), len(want), diff(got, want))
+				}
+				return ""
+			})
 		})
 	}
 	for _, bad := range []string{"nope", "geom", "code SIDEWAYS", "code; DROP TABLE netdata.duct"} {

@@ -194,3 +194,19 @@ func filter11(body string) string {
 	r := strings.NewReplacer("P:", "ogc:", "<VR>", "<ogc:PropertyName>", "</VR>", "</ogc:PropertyName>", "UOM=", "units=")
 	return `<ogc:Filter ` + ogcNS + `>` + r.Replace(body) + `</ogc:Filter>`
 }
+
+// agree runs check up to three times, a few hundred milliseconds apart, and reports its
+// last complaint. Other test packages insert and delete features of the same tables
+// while these tests run (the transaction tests do), so a count read by SQL and one read
+// through the server a moment later may differ once.
+func agree(t *testing.T, check func() string) {
+	t.Helper()
+	var msg string
+	for attempt := 0; attempt < 3; attempt++ {
+		if msg = check(); msg == "" {
+			return
+		}
+		time.Sleep(300 * time.Millisecond)
+	}
+	t.Error(msg)
+}
