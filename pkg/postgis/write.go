@@ -70,6 +70,8 @@ type txWriter struct {
 	actionIndex map[*feature.Action]int
 	// stages counts the temporary tables created, to name them.
 	stages int
+	// codes holds the code lists read by this transaction, by lookup table.
+	codes map[string]*codeList
 }
 
 func (w *txWriter) apply(ctx context.Context, a *feature.Action) error {

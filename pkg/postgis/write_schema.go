@@ -49,7 +49,9 @@ var managedColumns = map[string]string{
 // writeColumn is a table column with the properties that writes depend on.
 type writeColumn struct {
 	name, dbType, typName string
-	notNull, hasDefault   bool
+	// xmlName is the property name clients use, for messages.
+	xmlName             string
+	notNull, hasDefault bool
 	// readOnly columns (computed and managed) are never written from a request.
 	readOnly bool
 	// computed columns are identity or generated columns.
@@ -71,6 +73,9 @@ type writeSchema struct {
 	layer   *feature.Layer
 	columns map[string]*writeColumn
 	ordered []*writeColumn
+	// checked are the columns whose presence a new feature must satisfy: the writable
+	// attribute columns, NOT NULL or the precision class.
+	checked []*writeColumn
 	// geom3D is the optional 3D copy of the geometry (geom_3d), "" when the table has none.
 	geom3D string
 	// keySequence is the sequence of the identity key, "" when the key is not one.
@@ -130,6 +135,7 @@ func loadWriteSchema(ctx context.Context, q querier, l *feature.Layer) (*writeSc
 				c.maxLength = n
 			}
 		}
+		c.xmlName = feature.ElementName(c.name)
 		ws.columns[c.name] = c
 		ws.ordered = append(ws.ordered, c)
 	}
@@ -138,6 +144,11 @@ func loadWriteSchema(ctx context.Context, q querier, l *feature.Layer) (*writeSc
 		return nil, fmt.Errorf("postgis: read columns of %s: %w", table, err)
 	}
 
+	for _, c := range ws.ordered {
+		if !c.readOnly && c.name != l.Key && c.typName != "geometry" && (c.notNull || c.name == precisionColumn) {
+			ws.checked = append(ws.checked, c)
+		}
+	}
 	if c, ok := ws.columns[l.Geometry+"_3d"]; ok && c.typName == "geometry" && strings.Contains(strings.ToUpper(c.dbType), "Z") {
 		ws.geom3D = c.name
 	}

@@ -76,7 +76,7 @@ func (w *txWriter) buildStage(ctx context.Context, ws *writeSchema, a *feature.A
 		for name, text := range stamped {
 			sf.values[columnIndex(ws.columns[name])] = text
 		}
-		if err := w.checkRequired(ws, st, sf, index, insert); err != nil {
+		if err := w.checkRequired(ws, st, sf, index); err != nil {
 			return nil, w.invalid(a, f, "%s", err)
 		}
 		if f.Geometry == nil && ws.columns[ws.layer.Geometry] != nil && ws.columns[ws.layer.Geometry].notNull {
@@ -124,7 +124,7 @@ func (w *txWriter) stampedColumns(ws *writeSchema, insert bool) map[string]strin
 // checkValue returns the text of a value for a column, checked against the column type
 // and, for a code, against the lookup table.
 func (w *txWriter) checkValue(ctx context.Context, ws *writeSchema, c *writeColumn, v feature.Value) (string, error) {
-	name := feature.ElementName(c.name)
+	name := c.xmlName
 	if v.Null {
 		return nullText, nil
 	}
@@ -144,7 +144,7 @@ func (w *txWriter) checkValue(ctx context.Context, ws *writeSchema, c *writeColu
 	if text == nullText || !c.codeList {
 		return text, nil
 	}
-	cl, err := w.store.codes.get(ctx, w.tx, c.refTable, c.refColumn)
+	cl, err := w.codeList(ctx, c)
 	if err != nil {
 		return "", err
 	}
@@ -156,27 +156,39 @@ func (w *txWriter) checkValue(ctx context.Context, ws *writeSchema, c *writeColu
 
 // checkRequired reports a NOT NULL column without a default that the feature leaves
 // out or sets to NULL, and a missing precision class.
-func (w *txWriter) checkRequired(ws *writeSchema, st *stage, sf *stagedFeature, index map[string]int, insert bool) error {
-	for _, c := range ws.ordered {
-		if c.readOnly || c.name == ws.layer.Key || c.typName == "geometry" {
-			continue
-		}
+func (w *txWriter) checkRequired(ws *writeSchema, st *stage, sf *stagedFeature, index map[string]int) error {
+	for _, c := range ws.checked {
 		i, given := index[c.name]
 		text, has := "", false
 		if given {
 			text, has = sf.values[i]
 		}
-		name := feature.ElementName(c.name)
 		switch {
 		case has && text == nullText && c.notNull:
-			return fmt.Errorf("%s cannot be NULL", name)
+			return fmt.Errorf("%s cannot be NULL", c.xmlName)
 		case !has && c.notNull && !c.hasDefault:
-			return fmt.Errorf("%s is required", name)
+			return fmt.Errorf("%s is required", c.xmlName)
 		case !has && c.name == precisionColumn:
-			return fmt.Errorf("%s (precision class A, B or C of the location) is required for network data", name)
+			return fmt.Errorf("%s (precision class A, B or C of the location) is required for network data", c.xmlName)
 		}
 	}
 	return nil
+}
+
+// codeList returns the codes of a column's lookup table, read once per transaction.
+func (w *txWriter) codeList(ctx context.Context, c *writeColumn) (*codeList, error) {
+	if cl, ok := w.codes[c.refTable]; ok {
+		return cl, nil
+	}
+	cl, err := w.store.codes.get(ctx, w.tx, c.refTable, c.refColumn)
+	if err != nil {
+		return nil, err
+	}
+	if w.codes == nil {
+		w.codes = map[string]*codeList{}
+	}
+	w.codes[c.refTable] = cl
+	return cl, nil
 }
 
 func shorten(s string) string {
@@ -278,7 +290,7 @@ func (w *txWriter) validateStage(ctx context.Context, st *stage, a *feature.Acti
 		var value string
 		err := w.tx.QueryRow(ctx, sql+" ORDER BY s.seq LIMIT 1").Scan(&seq, &value)
 		if err == nil {
-			return w.invalid(a, st.features[seq].f, "%s %s refers to no row of %s", feature.ElementName(c.name), value, c.refTable)
+			return w.invalid(a, st.features[seq].f, "%s %s refers to no row of %s", c.xmlName, value, c.refTable)
 		}
 		if err != pgx.ErrNoRows {
 			return fmt.Errorf("postgis: check references of %s: %w", c.name, err)

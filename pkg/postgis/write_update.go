@@ -78,7 +78,7 @@ func (w *txWriter) updateSets(ctx context.Context, ws *writeSchema, a *feature.A
 		if c == nil || c.readOnly || c.name == ws.layer.Key {
 			continue
 		}
-		name := feature.ElementName(c.name)
+		name := c.xmlName
 		if seen[c.name] {
 			return nil, w.invalid(a, nil, "property %s is updated twice", name)
 		}
@@ -181,7 +181,7 @@ func (w *txWriter) checkReference(ctx context.Context, a *feature.Action, c *wri
 		return fmt.Errorf("postgis: check reference %s: %w", c.name, err)
 	}
 	if !found {
-		return w.invalid(a, nil, "%s %s refers to no row of %s", feature.ElementName(c.name), text, c.refTable)
+		return w.invalid(a, nil, "%s %s refers to no row of %s", c.xmlName, text, c.refTable)
 	}
 	return nil
 }
