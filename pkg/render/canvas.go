@@ -229,8 +229,9 @@ func (c *Canvas) Stroke(s *Shape, st Stroke) {
 func (c *Canvas) dot(x, y float64, st Stroke) {
 	h := math.Max(st.Width/2, 0.5)
 	if st.Cap == CapRound {
-		c.polygon(appendCircle(c.str.buf[:0], x, y, h))
-		return
+		c.str.buf = appendCircle(c.str.buf[:0], x, y, h)
+	} else {
+		c.str.buf = append(c.str.buf[:0], x-h, y-h, x+h, y-h, x+h, y+h, x-h, y+h)
 	}
-	c.polygon(append(c.str.buf[:0], x-h, y-h, x+h, y-h, x+h, y+h, x-h, y+h))
+	c.polygon(c.str.buf)
 }
