@@ -23,8 +23,8 @@ import (
 // ducts), for the tests and benchmarks that need its size. They are skipped without it.
 const benchURLEnv = "FOURREAU_BENCH_DATABASE_URL"
 
-// planFilters are the spatial filters whose SQL must use the GiST index of the geometry:
-// a BBOX, an Intersects with a polygon given in another CRS, and a DWithin in metres,
+// planFilters returns the spatial filters whose SQL must use the GiST index of the
+// geometry: a BBOX, an Intersects with a polygon and a DWithin in metres. They lie
 // around the point (x, y) of the layer's CRS (EPSG:2154).
 func planFilters(t testing.TB, x, y float64) map[string]filter.Node {
 	t.Helper()
@@ -100,9 +100,9 @@ func TestFilterPlan_GiSTOnDemoLayers(t *testing.T) {
 		t.Fatal(err)
 	}
 	l, _ := cat.Layer("network_link")
-	// The demo tables are small enough for a sequential scan to be cheaper, so the
-	// planner is told to avoid one: what matters is that the conditions can use the
-	// index at all, which an expression the planner cannot fold would prevent.
+	// The demo tables are small enough for a sequential scan to be cheaper, so sequential
+	// scans are disabled. What matters here is that the conditions can use the index at
+	// all, which an expression the planner cannot fold would prevent.
 	for name, n := range planFilters(t, 455000, 6903000) {
 		t.Run(name, func(t *testing.T) {
 			plan, _, _ := explain(t, pool, &feature.Query{Layer: l, Filter: n, Limit: -1, OutputSRID: 2154}, false, "SET LOCAL enable_seqscan = off")

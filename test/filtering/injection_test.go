@@ -77,7 +77,7 @@ func TestInjection_DataUnchanged(t *testing.T) {
 
 	before := e.checksums(t)
 	total := len(e.sqlIDs(t, "links", injectionSchema+".links", "TRUE"))
-	// The layer answers filters: a sane one selects its row.
+	// The copy is published: an ordinary filter selects its row.
 	if got := e.getFeatureIDs(t, "2.0.0", "net:links", "CQL_FILTER", "code = 'TR-ELEC-00001'"); len(got) != 1 {
 		t.Fatalf("code = 'TR-ELEC-00001' selects %v on the copy; the test needs a working layer", got)
 	}
