@@ -172,6 +172,7 @@ func serve(ctx context.Context, cfg *config.Config, log *slog.Logger, pool *pgxp
 	fmt.Printf("\nfourreau is serving %d layers.\n", len(catalog.Layers))
 	fmt.Printf("  Map and layer list:   %s/\n", base)
 	fmt.Printf("  WFS for QGIS:         %s/wfs   (Layer > Add WFS Layer > New, version 2.0.0 or 1.1.0)\n", base)
+	fmt.Printf("  Vector tiles:         %s/tiles   (layers, groups, TileJSON and tile URL templates)\n", base)
 	fmt.Printf("  GDAL:                 ogrinfo WFS:%s/wfs\n\n", base)
 	err = srv.Run(ctx, ln)
 	if errors.Is(err, context.Canceled) {
