@@ -39,11 +39,12 @@ func parseExceptions(raw string) (exceptionFormat, error) {
 }
 
 // writeException reports e in the requested format. INIMAGE and BLANK apply to GetMap
-// only, and only once the image size and format are known; otherwise the report is
-// XML.
+// only, once the image size and format are known, and not to a 401; otherwise the
+// report is XML.
 func (s *Service) writeException(w http.ResponseWriter, req *request, e *ows.Exception) {
 	isMap := strings.EqualFold(req.operation, "GetMap") || strings.EqualFold(req.operation, "map")
-	if isMap && req.view != nil && req.exceptions != exceptionsXML {
+	// A request for credentials stays a 401, which clients answer by asking for them.
+	if isMap && req.view != nil && req.exceptions != exceptionsXML && e.HTTPStatus() != http.StatusUnauthorized {
 		if err := s.writeExceptionImage(w, req, e); err == nil {
 			return
 		}

@@ -64,9 +64,9 @@ func (s *Service) getFeatureInfo(w http.ResponseWriter, r *http.Request, req *re
 	var answers []infoLayer
 	err = s.store.ReadMap(r.Context(), func(mr feature.MapReader) error {
 		for _, name := range names {
-			l, ok := s.lookup(r, name)
-			if !ok {
-				return ows.Errorf(codeLayerNotDefined, "QUERY_LAYERS", "layer %q is not defined; capabilities list the layers", name)
+			l, err := s.lookup(r, name, "QUERY_LAYERS")
+			if err != nil {
+				return err
 			}
 			for _, leaf := range l.leaves() {
 				a, err := s.queryLeaf(r.Context(), mr, r, leaf, stylesOf(leaves, leaf), v, pt, count)

@@ -128,9 +128,9 @@ func (s *Service) resolveLeaves(r *http.Request, v *mapView) ([]resolvedLeaf, er
 	}
 	var leaves []resolvedLeaf
 	for i, name := range names {
-		l, ok := s.lookup(r, name)
-		if !ok {
-			return nil, ows.Errorf(codeLayerNotDefined, "LAYERS", "layer %q is not defined; capabilities list the layers", name)
+		l, err := s.lookup(r, name, "LAYERS")
+		if err != nil {
+			return nil, err
 		}
 		styleName := ""
 		if i < len(styles) {

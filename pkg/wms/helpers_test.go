@@ -122,6 +122,7 @@ type response struct {
 	status      int
 	contentType string
 	body        []byte
+	resp        *http.Response
 }
 
 func get(t *testing.T, srv *testserver.Server, query string) response {
@@ -135,7 +136,7 @@ func get(t *testing.T, srv *testserver.Server, query string) response {
 	if err != nil {
 		t.Fatalf("read %s: %v", query, err)
 	}
-	return response{status: resp.StatusCode, contentType: resp.Header.Get("Content-Type"), body: body}
+	return response{status: resp.StatusCode, contentType: resp.Header.Get("Content-Type"), body: body, resp: resp}
 }
 
 // mapQuery returns the query string of a GetMap with the given parameters over the

@@ -1,6 +1,7 @@
 package wms
 
 import (
+	"errors"
 	"fmt"
 	"net/http"
 	"os"
@@ -10,6 +11,7 @@ import (
 
 	"github.com/fourreau/fourreau/pkg/feature"
 	"github.com/fourreau/fourreau/pkg/filter"
+	"github.com/fourreau/fourreau/pkg/ows"
 	"github.com/fourreau/fourreau/pkg/style"
 )
 
@@ -357,19 +359,43 @@ func geometryDimension(l *feature.Layer) int {
 	return 0
 }
 
-// lookup returns the layer called name as the request's client may see it. Names may
-// carry the namespace prefix of the WFS (net:duct).
-func (s *Service) lookup(r *http.Request, name string) (*Layer, bool) {
+// lookup returns the layer called name, which the locator parameter of the request
+// named, when the request's client may see it: else LayerNotDefined for an unknown
+// layer, or the access decision for a hidden one. Names may carry the namespace
+// prefix of the WFS (net:duct).
+func (s *Service) lookup(r *http.Request, name, locator string) (*Layer, error) {
 	l, ok := s.tree.byName[name]
 	if !ok {
 		if prefix, local, found := strings.Cut(name, ":"); found && prefix == s.cfg.Service.NamespacePrefix {
 			l, ok = s.tree.byName[local]
 		}
 	}
-	if !ok || !s.layerVisible(r, l) {
-		return nil, false
+	if !ok {
+		return nil, ows.Errorf(codeLayerNotDefined, locator, "layer %q is not defined; capabilities list the layers", name)
 	}
-	return l, true
+	if !s.layerVisible(r, l) {
+		return nil, s.accessError(r, l, locator)
+	}
+	return l, nil
+}
+
+// accessError returns the decision that hides a layer, from its first feature layer.
+func (s *Service) accessError(r *http.Request, l *Layer, locator string) error {
+	for _, leaf := range l.leaves() {
+		for _, src := range leaf.Sources {
+			err := s.access(r, src.Layer.Name)
+			var e *ows.Exception
+			if errors.As(err, &e) {
+				c := *e
+				c.Locator = locator
+				return &c
+			}
+			if err != nil {
+				return err
+			}
+		}
+	}
+	return ows.Errorf(codeLayerNotDefined, locator, "layer %q is not defined; capabilities list the layers", l.Name)
 }
 
 // layerVisible reports whether a layer is shown to the request's client: a leaf when

@@ -231,9 +231,9 @@ func (s *Service) getLegendGraphic(w http.ResponseWriter, r *http.Request, req *
 	if name == "" {
 		return ows.Errorf(ows.MissingParameterValue, "LAYER", "LAYER is missing")
 	}
-	l, ok := s.lookup(r, name)
-	if !ok {
-		return ows.Errorf(codeLayerNotDefined, "LAYER", "layer %q is not defined; capabilities list the layers", name)
+	l, err := s.lookup(r, name, "LAYER")
+	if err != nil {
+		return err
 	}
 	if f := kvp.Value("FORMAT"); f != "" {
 		if format, err := parseFormat(f); err != nil || format != formatPNG {
@@ -241,7 +241,6 @@ func (s *Service) getLegendGraphic(w http.ResponseWriter, r *http.Request, req *
 		}
 	}
 	opt := legendOptions{iconWidth: 20, iconHeight: 20, rule: kvp.Value("RULE")}
-	var err error
 	if opt.iconWidth, err = legendDimension(kvp, "WIDTH", 20); err != nil {
 		return err
 	}

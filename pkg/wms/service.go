@@ -35,19 +35,20 @@ const (
 // maxFormBody bounds a form POST body, which may carry an SLD_BODY.
 const maxFormBody = 4 << 20
 
-// VisibleFunc decides whether the client of a request may read a published feature
-// layer (by its name in the catalog). A WMS layer is shown when the client may read
-// one of the feature layers it draws. The others are neither listed in capabilities
-// nor drawn, queried or given a legend, and requests naming them get LayerNotDefined,
-// as for a layer that does not exist.
-type VisibleFunc func(r *http.Request, layer string) bool
+// AccessFunc decides whether the client of a request may read a published feature
+// layer (by its name in the catalog): it returns nil when it may, and otherwise the
+// exception to answer, such as a 401 that asks for credentials. A WMS layer is shown
+// when the client may read one of the feature layers it draws. The others are neither
+// listed in capabilities nor drawn, queried or given a legend, and requests naming
+// them get the exception.
+type AccessFunc func(r *http.Request, layer string) error
 
 // Options are the optional inputs of New.
 type Options struct {
 	// Model holds the code lists of the data model that default styles use.
 	Model style.Model
-	// Visible filters the layers per request; nil shows every layer to everyone.
-	Visible VisibleFunc
+	// Access filters the layers per request; nil shows every layer to everyone.
+	Access AccessFunc
 }
 
 // Service answers WMS requests.
@@ -59,7 +60,7 @@ type Service struct {
 	log     *slog.Logger
 	fonts   *render.Fonts
 	model   style.Model
-	visible VisibleFunc
+	access  AccessFunc
 
 	tree *tree
 	// crsCodes are the EPSG codes offered in capabilities, in order.
@@ -78,7 +79,7 @@ func New(cfg *config.Config, catalog *feature.Catalog, store feature.MapStore, r
 	}
 	s := &Service{
 		cfg: cfg, catalog: catalog, store: store, crs: reg, log: log, fonts: fonts,
-		model: opts.Model, visible: opts.Visible, extents: make(map[string]cachedExtents),
+		model: opts.Model, access: opts.Access, extents: make(map[string]cachedExtents),
 	}
 	s.crsCodes = uniqueCodes(cfg.WMS.CRS)
 	files, err := s.loadStyleFiles(cfg.WMS.StylesDir)
@@ -188,7 +189,7 @@ func (s *Service) baseURL(r *http.Request) string {
 	return scheme + "://" + r.Host + "/wms"
 }
 
-// canSee reports whether the request's client may see the layer.
+// canSee reports whether the request's client may read the feature layer.
 func (s *Service) canSee(r *http.Request, name string) bool {
-	return s.visible == nil || s.visible(r, name)
+	return s.access == nil || s.access(r, name) == nil
 }
