@@ -32,6 +32,7 @@ import (
 
 	"github.com/fourreau/fourreau/internal/testdb"
 	"github.com/fourreau/fourreau/internal/testserver"
+	"github.com/fourreau/fourreau/pkg/auth"
 	"github.com/fourreau/fourreau/pkg/config"
 	"github.com/fourreau/fourreau/pkg/dataload"
 	"github.com/fourreau/fourreau/pkg/feature"
@@ -101,13 +102,18 @@ func startServer(t *testing.T) *testserver.Server {
 	t.Helper()
 	pool := testdb.MigratedPool(t)
 	ensureData(t, pool)
-	// The clients read anonymously, so every layer is opened to anonymous callers,
-	// the history layers included.
+	// The clients read anonymously, so only the layers open to anonymous callers are
+	// published. That leaves out the history layers, which also grow with every write
+	// that tests of other packages make meanwhile.
 	return testserver.Start(t, func(c *config.Config) {
-		c.Auth.AnonymousRead = true
-		for i := range c.Layers {
-			c.Layers[i].AnonymousRead = nil
+		policy := auth.PolicyFromConfig(c)
+		open := c.Layers[:0]
+		for _, l := range c.Layers {
+			if policy.AnonymousMayRead(l.Name) {
+				open = append(open, l)
+			}
 		}
+		c.Layers = open
 	})
 }
 
