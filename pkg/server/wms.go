@@ -39,7 +39,7 @@ func buildWMS(ctx context.Context, cfg *config.Config, pool *pgxpool.Pool, catal
 	if len(model.Categories) == 0 {
 		log.Info("wms: no network categories found; default styles are plain", "table", cfg.WMS.CategoryTable)
 	}
-	// A layer is listed and drawn only for callers that may read it; anonymous callers
+	// A layer is listed and drawn only for callers that may read it. Anonymous callers
 	// who name a closed layer get the 401 challenge, as in the WFS.
 	access := func(r *http.Request, layer string) error {
 		return auth.FromContext(r.Context()).CheckRead(layer, "LAYERS")
