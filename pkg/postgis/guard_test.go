@@ -597,3 +597,35 @@ func TestStoreRefusesClosedLayer(t *testing.T) {
 		}
 	}
 }
+
+// TestHistoryStatesAreWholeRows checks that the before and after states equal
+// to_jsonb of the row, geometry included.
+func TestHistoryStatesAreWholeRows(t *testing.T) {
+	f := newGuardFixture(t)
+	ctx := context.Background()
+	var before string
+	if err := f.pool.QueryRow(ctx, `SELECT to_jsonb(d)::text FROM authtest.duct_guard d WHERE id = $1`, f.ownA).Scan(&before); err != nil {
+		t.Fatal(err)
+	}
+	tr := &feature.Transaction{Handle: "states-" + f.codeSuffix, Actions: []*feature.Action{{Kind: feature.ActionUpdate, Layer: f.layer}}}
+	err := f.transact(t, f.partnerA, tr, func(ctx context.Context, tx pgx.Tx, _ txDB) error {
+		_, err := tx.Exec(ctx, `UPDATE authtest.duct_guard SET comment = 'states', geom = ST_Translate(geom, 0.123456789, 0) WHERE id = $1`, f.ownA)
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var sameBefore, sameAfter bool
+	err = f.pool.QueryRow(ctx, `SELECT h.before = $2::jsonb, h.after = (SELECT to_jsonb(d) FROM authtest.duct_guard d WHERE d.id = $1)
+		  FROM netdata.feature_history h JOIN netdata.asbuilt_submission s ON s.id = h.submission_id
+		 WHERE h.table_name = 'authtest.duct_guard' AND h.feature_id = $1 AND s.handle = $3`, f.ownA, before, tr.Handle).Scan(&sameBefore, &sameAfter)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !sameBefore {
+		t.Error("the before state differs from to_jsonb of the row before the update")
+	}
+	if !sameAfter {
+		t.Error("the after state differs from to_jsonb of the row after the update")
+	}
+}
