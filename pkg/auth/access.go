@@ -3,9 +3,9 @@
 // per-layer anonymous reading, and write permissions down to the feature.
 //
 // The HTTP middleware (Authenticator.Middleware) identifies the caller and puts an Access
-// in the request context; handlers ask it CanRead, CheckWrite and CheckChange. The
+// in the request context; handlers call its CanRead, CheckWrite and CheckChange. The
 // database enforces the feature-level rules again on every write (see docs/security.md),
-// so a write path that forgets to ask still cannot change a foreign feature.
+// so a write path that does not call CheckChange still cannot change a foreign feature.
 package auth
 
 import (
@@ -17,7 +17,7 @@ import (
 	"github.com/fourreau/fourreau/pkg/ows"
 )
 
-// Role is what a principal may do.
+// Role is the set of permissions of a principal.
 type Role string
 
 // Roles. An administrator may read and write every layer and every feature.
@@ -152,7 +152,7 @@ func (a *Access) CheckWrite(layer, locator string) error {
 	return Forbidden(locator, "partner "+p.Login+" may not write layer "+layer)
 }
 
-// Ownership is what the feature-level decision needs to know of one feature.
+// Ownership is the owner and location of one feature, as CheckChange needs them.
 type Ownership struct {
 	// OwnerOrgID is the organisation owning the feature; 0 when the feature has no owner
 	// or the layer has no owner column.

@@ -8,8 +8,8 @@ import (
 )
 
 // Middleware identifies the caller of each request and puts its Access in the request
-// context. Invalid credentials are answered with 401 and an exception report before next
-// runs; every 401 response, whoever writes it, gets the WWW-Authenticate challenge.
+// context. Invalid credentials get 401 and an exception report before next runs. Every
+// 401 response, from the middleware or from next, carries the WWW-Authenticate challenge.
 func (a *Authenticator) Middleware(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		// Responses differ by caller (capabilities list the layers it may read), so
@@ -31,8 +31,8 @@ func (a *Authenticator) Middleware(next http.Handler) http.Handler {
 	})
 }
 
-// reportStyleOf picks the exception format from the VERSION parameter of a KVP request;
-// the middleware runs before the protocol parses the request, so XML bodies get the
+// reportStyleOf picks the exception format from the VERSION parameter of a KVP request.
+// The middleware runs before the protocol parses the request, so XML bodies get the
 // WFS 2.0 format.
 func reportStyleOf(r *http.Request) (ows.ReportStyle, string) {
 	for k, v := range r.URL.Query() {

@@ -43,8 +43,8 @@ type WriteGuard struct {
 	open bool
 }
 
-// OpenToAnyone makes transactions skip access control, as wfs.transactions: open asks:
-// every caller, anonymous included, may write every feature. Locks still hold, and
+// OpenToAnyone makes transactions skip access control, for wfs.transactions: open. Every
+// caller, anonymous included, may then write every feature. Locks still hold, and
 // submissions and history are still recorded.
 func (g *WriteGuard) OpenToAnyone() { g.open = true }
 

@@ -20,8 +20,8 @@ const CannotLockAllFeatures = "CannotLockAllFeatures"
 // maxNotLockedListed bounds the feature ids a CannotLockAllFeatures text lists.
 const maxNotLockedListed = 10
 
-// Lock implements feature.Locker. Locks live in wfs.lock and wfs.locked_feature, so every
-// server instance sees them; expired locks are deleted first.
+// Lock implements feature.Locker. Locks are rows of wfs.lock and wfs.locked_feature, so
+// that every server instance reads the same locks. Expired locks are deleted first.
 func (g *WriteGuard) Lock(ctx context.Context, r *feature.LockRequest) (*feature.LockResult, error) {
 	var res *feature.LockResult
 	err := pgx.BeginFunc(ctx, g.pool, func(tx pgx.Tx) error {

@@ -13,7 +13,7 @@ import (
 	"github.com/fourreau/fourreau/pkg/ows"
 )
 
-// EnableLocking makes the service answer LockFeature and GetFeatureWithLock through l,
+// EnableLocking makes the service serve LockFeature and GetFeatureWithLock through l,
 // and advertise them (ImplementsLockingWFS) in capabilities.
 func (s *Service) EnableLocking(l feature.Locker) {
 	s.locker = l
@@ -117,7 +117,7 @@ func (s *Service) lockRequest(ctx context.Context, req *request, plans []*plan) 
 	return lr, nil
 }
 
-// lockFeature answers LockFeature.
+// lockFeature serves LockFeature: it takes the lock and writes the response.
 func (s *Service) lockFeature(ctx context.Context, w http.ResponseWriter, req *request) error {
 	format, err := resolveFormat(req.version, "")
 	if err != nil {
