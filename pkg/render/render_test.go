@@ -276,3 +276,46 @@ func TestLabeller_SkipsOverlaps(t *testing.T) {
 		t.Error("a label overlapping the first one, or crossing the image edge, was drawn")
 	}
 }
+
+// inkBounds returns the bounding box of the pixels with some alpha.
+func inkBounds(c *Canvas) (minX, minY, maxX, maxY int) {
+	b := c.Image.Bounds()
+	minX, minY, maxX, maxY = b.Max.X, b.Max.Y, -1, -1
+	for y := 0; y < b.Dy(); y++ {
+		for x := 0; x < b.Dx(); x++ {
+			if pixel(c, x, y).A > 128 {
+				minX, minY, maxX, maxY = min(minX, x), min(minY, y), max(maxX, x), max(maxY, y)
+			}
+		}
+	}
+	return
+}
+
+func TestLabeller_Anchor(t *testing.T) {
+	fonts, err := LoadFonts()
+	if err != nil {
+		t.Fatal(err)
+	}
+	draw := func(ax, ay float64) (int, int, int, int) {
+		c := NewCanvas(120, 80)
+		l := NewLabeller(fonts)
+		l.Add(Label{Text: "HHH", X: 60, Y: 40, AnchorX: ax, AnchorY: ay, Style: TextStyle{Size: 20, Color: black}})
+		l.Draw(c)
+		return inkBounds(c)
+	}
+	// Centred: the capitals straddle the point.
+	minX, minY, maxX, maxY := draw(0.5, 0.5)
+	if cx, cy := (minX+maxX)/2, (minY+maxY)/2; cx < 58 || cx > 62 || cy < 37 || cy > 43 {
+		t.Errorf("centred label: ink %d,%d-%d,%d, centre %d,%d; want about 60,40", minX, minY, maxX, maxY, cx, cy)
+	}
+	// Bottom-left anchor: the text lies above and right of the point.
+	minX, _, _, maxY = draw(0, 0)
+	if minX < 59 || minX > 63 || maxY > 40 {
+		t.Errorf("bottom-left anchor: ink starts at x=%d and ends at y=%d; want x≈60 and y≤40", minX, maxY)
+	}
+	// Top anchor: the text lies below the point.
+	_, minY, _, _ = draw(0, 1)
+	if minY < 40 {
+		t.Errorf("top anchor: ink starts at y=%d, above the point at 40", minY)
+	}
+}

@@ -156,10 +156,11 @@ func (l *Labeller) layout(buf *sfnt.Buffer, path *Path, lb *Label) (Rect, error)
 		return Rect{}, err
 	}
 
-	// Local coordinates: the baseline starts at (0, 0), y down. The anchor moves the
-	// text so that the anchor point of its box sits on the label's position.
+	// Local coordinates: the baseline starts at (0, 0), y down, so the box spans
+	// [0, width] × [-ascent, descent]. The anchor point of the box, (AnchorX × width,
+	// descent - AnchorY × (ascent + descent)), moves to the label's position.
 	tx := -lb.AnchorX * width
-	ty := descent - lb.AnchorY*(ascent+descent)
+	ty := lb.AnchorY*(ascent+descent) - descent
 	s, co := math.Sincos(lb.Angle * math.Pi / 180)
 	px, py := lb.X+lb.DX, lb.Y-lb.DY
 	box := EmptyRect()
