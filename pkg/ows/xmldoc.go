@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"io"
 	"strings"
+
+	"golang.org/x/text/encoding/charmap"
 )
 
 // Element is a node of a parsed XML request document, with the namespace bindings in
@@ -31,6 +33,7 @@ const (
 func ParseXML(r io.Reader) (*Element, error) {
 	d := xml.NewDecoder(r)
 	d.Strict = true
+	d.CharsetReader = charsetReader
 	var stack []*Element
 	var root *Element
 	count := 0
@@ -169,4 +172,20 @@ func (e *Element) ResolveQName(qname string) (uri, local string, prefixed, ok bo
 	}
 	uri, ok = e.Namespaces[prefix]
 	return uri, local, true, ok
+}
+
+// charsetReader decodes the single-byte encodings that clients still declare in request
+// documents; encoding/xml reads only UTF-8 by itself.
+func charsetReader(label string, input io.Reader) (io.Reader, error) {
+	switch strings.ToLower(strings.TrimSpace(label)) {
+	case "iso-8859-1", "latin1", "latin-1", "iso_8859-1", "l1":
+		return charmap.ISO8859_1.NewDecoder().Reader(input), nil
+	case "iso-8859-15", "latin-9", "latin9":
+		return charmap.ISO8859_15.NewDecoder().Reader(input), nil
+	case "windows-1252", "cp1252":
+		return charmap.Windows1252.NewDecoder().Reader(input), nil
+	case "us-ascii", "ascii":
+		return input, nil
+	}
+	return nil, fmt.Errorf("the document encoding %q is not supported; use UTF-8", label)
 }

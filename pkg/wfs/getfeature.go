@@ -457,14 +457,15 @@ func (c *collection) end() {
 		}
 		next, prev := c.pageLinks(matched, returned)
 		if next != "" || prev != "" {
+			linkType, _, _ := strings.Cut(c.format.contentType, ";")
 			c.bw.WriteString(`,"links":[`)
 			sep := ""
 			if next != "" {
-				c.bw.WriteString(`{"rel":"next","type":"application/geo+json","href":` + jsonString(next) + `}`)
+				c.bw.WriteString(`{"rel":"next","type":"` + linkType + `","href":` + jsonString(next) + `}`)
 				sep = ","
 			}
 			if prev != "" {
-				c.bw.WriteString(sep + `{"rel":"previous","type":"application/geo+json","href":` + jsonString(prev) + `}`)
+				c.bw.WriteString(sep + `{"rel":"previous","type":"` + linkType + `","href":` + jsonString(prev) + `}`)
 			}
 			c.bw.WriteString("]")
 		}

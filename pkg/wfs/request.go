@@ -299,7 +299,12 @@ func (s *Service) parseGetFeatureKVP(req *request, kvp ows.KVP, ns map[string]st
 
 	var srs crs.Name
 	srsGiven := false
-	if v := kvp.Value("SRSNAME"); v != "" {
+	srsName := kvp.Value("SRSNAME")
+	if srsName == "" && req.version == V100 {
+		// WFS 1.0 has no SRSNAME; clients that reproject with it send SRS.
+		srsName = kvp.Value("SRS")
+	}
+	if v := srsName; v != "" {
 		n, err := s.parseCRS(v, "srsName")
 		if err != nil {
 			return err
