@@ -136,8 +136,11 @@ func (w *txWriter) dbFailure(ws *writeSchema, a *feature.Action, f *feature.NewF
 	where := w.describe(a, f)
 	e := &ows.Exception{Code: ows.InvalidValue, Locator: w.locator(a), Cause: err}
 	switch pgErr.Code {
-	case "WF403", "WF423": // raised by the write guard triggers: a foreign or locked feature
+	case "WF403": // raised by the write guard triggers: a feature the caller may not change
 		return &ows.Exception{Code: ows.OperationProcessingFailed, Locator: w.locator(a), Status: http.StatusForbidden,
+			Text: fmt.Sprintf("%s: %s", where, pgErr.Message), Cause: err}
+	case "WF423": // raised by the write guard triggers: a feature another lock holds
+		return &ows.Exception{Code: ows.OperationProcessingFailed, Locator: w.locator(a), Status: http.StatusLocked,
 			Text: fmt.Sprintf("%s: %s", where, pgErr.Message), Cause: err}
 	case "23514": // check_violation
 		def := ws.checks[pgErr.ConstraintName]
