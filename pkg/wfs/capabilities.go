@@ -2,6 +2,7 @@ package wfs
 
 import (
 	"context"
+	"fmt"
 	"net/http"
 	"strconv"
 	"strings"
@@ -255,12 +256,7 @@ func (s *Service) capabilities110(base string, layers []layerExtent) string {
 	}
 	b.line(`  </ows:OperationsMetadata>`)
 	b.line(`  <wfs:FeatureTypeList>`)
-	if s.transactionsEnabled() {
-		b.line(`    <wfs:Operations><wfs:Operation>Query</wfs:Operation><wfs:Operation>Insert</wfs:Operation>`,
-			`<wfs:Operation>Update</wfs:Operation><wfs:Operation>Delete</wfs:Operation></wfs:Operations>`)
-	} else {
-		b.line(`    <wfs:Operations><wfs:Operation>Query</wfs:Operation></wfs:Operations>`)
-	}
+	b.line(`    <wfs:Operations>`, s.featureTypeOperations(`<wfs:Operation>%s</wfs:Operation>`), `</wfs:Operations>`)
 	for _, le := range layers {
 		l := le.layer
 		b.line(`    <wfs:FeatureType>`)
@@ -322,11 +318,7 @@ func (s *Service) capabilities100(base string, layers []layerExtent) string {
 	b.line(`    </Request>`)
 	b.line(`  </Capability>`)
 	b.line(`  <FeatureTypeList>`)
-	if s.transactionsEnabled() {
-		b.line(`    <Operations><Query/><Insert/><Update/><Delete/></Operations>`)
-	} else {
-		b.line(`    <Operations><Query/></Operations>`)
-	}
+	b.line(`    <Operations>`, s.featureTypeOperations(`<%s/>`), `</Operations>`)
 	for _, le := range layers {
 		l, e := le.layer, le.extent
 		b.line(`    <FeatureType>`)
@@ -354,4 +346,22 @@ func upperBool(v bool) string {
 		return "TRUE"
 	}
 	return "FALSE"
+}
+
+// featureTypeOperations writes the operations that WFS 1.1 and 1.0 capabilities list
+// for every feature type, each through format: Query, then Insert, Update and Delete
+// when transactions are on, and Lock when locking is enabled too.
+func (s *Service) featureTypeOperations(format string) string {
+	ops := []string{"Query"}
+	if s.transactionsEnabled() {
+		ops = append(ops, "Insert", "Update", "Delete")
+		if s.locker != nil {
+			ops = append(ops, "Lock")
+		}
+	}
+	var b strings.Builder
+	for _, op := range ops {
+		fmt.Fprintf(&b, format, op)
+	}
+	return b.String()
 }

@@ -67,10 +67,22 @@ func TestTransaction_Capabilities(t *testing.T) {
 	if !strings.Contains(strings.Join(ops, ","), "Insert") {
 		t.Errorf("1.1 FeatureTypeList operations = %v, want Insert among them", ops)
 	}
+	if !strings.Contains(strings.Join(ops, ","), "Lock") {
+		t.Errorf("1.1 FeatureTypeList operations = %v, want Lock among them", ops)
+	}
 
 	caps10 := expectOK(t, get(t, srv, "SERVICE=WFS&REQUEST=GetCapabilities&VERSION=1.0.0"))
 	if caps10.first(nsWFS, "Transaction") == nil {
 		t.Errorf("1.0 capabilities have no Transaction request")
+	}
+	operations10 := caps10.first(nsWFS, "Operations")
+	if operations10 == nil {
+		t.Fatal("1.0 capabilities have no FeatureTypeList Operations")
+	}
+	for _, op := range []string{"Query", "Insert", "Update", "Delete", "Lock"} {
+		if operations10.first(nsWFS, op) == nil {
+			t.Errorf("1.0 FeatureTypeList Operations lack %s", op)
+		}
 	}
 }
 
