@@ -6,7 +6,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"html/template"
 	"log/slog"
 	"net"
 	"net/http"
@@ -32,12 +31,17 @@ type Server struct {
 	// router receives the routes of the services built after New.
 	router *mux.Router
 	tiles  *tiles.Service
+	// categories are the network categories whose colours the map page draws in.
+	categories []pageCategory
+	// denseArea finds a place with features of a layer, where the map page opens.
+	denseArea func(ctx context.Context, l *feature.Layer) (lon, lat float64, ok bool, err error)
 	// closers stop the background work of the services, in order.
 	closers []func()
 }
 
-// New builds the router: /wfs, /healthz and the index page at /. The middleware wraps
-// the router inside CORS, gzip and the access log, first one outermost.
+// New builds the router: /wfs, /healthz, and the map page at / with its files under
+// /map/. The middleware wraps the router inside CORS, gzip and the access log, first one
+// outermost.
 func New(cfg *config.Config, log *slog.Logger, catalog *feature.Catalog, wfs http.Handler, ready func(context.Context) error, middleware ...func(http.Handler) http.Handler) *Server {
 	s := &Server{cfg: cfg, log: log, catalog: catalog}
 	r := mux.NewRouter()
@@ -55,6 +59,12 @@ func New(cfg *config.Config, log *slog.Logger, catalog *feature.Catalog, wfs htt
 		fmt.Fprintln(w, "ok")
 	}).Methods(http.MethodGet, http.MethodHead)
 	r.HandleFunc("/", s.index).Methods(http.MethodGet, http.MethodHead)
+	// The embedded files are fixed at build time, so an error here is a bug.
+	assets, err := assetHandler()
+	if err != nil {
+		panic(err)
+	}
+	r.Handle(assetPrefix+"{file:.+}", assets).Methods(http.MethodGet, http.MethodHead)
 
 	var h http.Handler = r
 	for i := len(middleware) - 1; i >= 0; i-- {
@@ -101,44 +111,6 @@ func (s *Server) Run(ctx context.Context, ln net.Listener) error {
 	return nil
 }
 
-var indexPage = template.Must(template.New("index").Parse(`<!DOCTYPE html>
-<html lang="en"><head><meta charset="utf-8"><title>{{.Title}}</title>
-<style>body{font-family:sans-serif;margin:2em;max-width:60em}code{background:#eee;padding:0 .3em}td,th{padding:.2em .8em;text-align:left}</style>
-</head><body>
-<h1>{{.Title}}</h1>
-<p>WFS endpoint: <code>{{.Base}}/wfs</code> (versions 2.0.0, 1.1.0 and 1.0.0). Add it in QGIS as a WFS connection, or read it with <code>ogrinfo WFS:{{.Base}}/wfs</code>.</p>
-<ul>
-<li><a href="{{.Base}}/wfs?SERVICE=WFS&amp;REQUEST=GetCapabilities">Capabilities (WFS 2.0.0)</a></li>
-<li><a href="{{.Base}}/wfs?SERVICE=WFS&amp;VERSION=1.1.0&amp;REQUEST=GetCapabilities">Capabilities (WFS 1.1.0)</a></li>
-</ul>
-<table><tr><th>Type name</th><th>Title</th><th>CRS</th><th>Sample</th></tr>
-{{range .Layers}}<tr><td><code>{{$.Prefix}}:{{.Name}}</code></td><td>{{.Title}}</td><td>EPSG:{{.SRID}}</td>
-<td><a href="{{$.Base}}/wfs?SERVICE=WFS&amp;VERSION=2.0.0&amp;REQUEST=GetFeature&amp;TYPENAMES={{$.Prefix}}:{{.Name}}&amp;COUNT=10&amp;OUTPUTFORMAT=application/geo%2Bjson">10 features as GeoJSON</a></td></tr>
-{{end}}</table>
-</body></html>
-`))
-
-func (s *Server) index(w http.ResponseWriter, r *http.Request) {
-	base := s.cfg.Server.PublicURL
-	if base == "" {
-		base = "http://" + r.Host
-	}
-	access := auth.FromContext(r.Context())
-	var layers []*feature.Layer
-	for _, l := range s.catalog.Layers {
-		if access.CanRead(l.Name) {
-			layers = append(layers, l)
-		}
-	}
-	w.Header().Set("Content-Type", "text/html; charset=utf-8")
-	err := indexPage.Execute(w, map[string]any{
-		"Title": s.cfg.Service.Title, "Base": base, "Layers": layers, "Prefix": s.cfg.Service.NamespacePrefix,
-	})
-	if err != nil {
-		s.log.Warn("index page write failed", "err", err)
-	}
-}
-
 // Build creates every service over the database and returns the server that `fourreau
 // serve` runs; tests build it the same way.
 func Build(ctx context.Context, cfg *config.Config, pool *pgxpool.Pool, log *slog.Logger) (*Server, error) {
@@ -167,6 +139,15 @@ func Build(ctx context.Context, cfg *config.Config, pool *pgxpool.Pool, log *slo
 	}
 	srv := New(cfg, log, catalog, wfsService, func(ctx context.Context) error { return pool.Ping(ctx) }, authn.Middleware)
 	srv.tiles = tileService
+	categories, err := postgis.ReadCodeList(ctx, pool, cfg.WMS.CategoryTable)
+	if err != nil {
+		stopTiles()
+		return nil, fmt.Errorf("map page: %w", err)
+	}
+	srv.setCategories(categories)
+	srv.denseArea = func(ctx context.Context, l *feature.Layer) (float64, float64, bool, error) {
+		return store.DenseArea(ctx, l, homeSampleRows, homeCellDegrees)
+	}
 	tileService.Register(srv.router)
 	srv.router.Handle("/metrics", metricsHandler(reg)).Methods(http.MethodGet, http.MethodHead)
 	srv.closers = append(srv.closers, stopTiles)
