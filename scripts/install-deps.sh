@@ -21,7 +21,8 @@ readonly RUN_PACKAGES=(
 # Packages needed only by `make test`: xmllint for validating responses against
 # the OGC XML schemas, the QGIS and OWSLib Python modules as WFS clients, and
 # redis-server for the tests of the Redis tile cache (scripts/redis.sh runs a
-# private server; the Debian service is left alone).
+# private server; the Debian service is left alone). The map page test drives
+# chromium headless through the DevTools protocol with a Go module (chromedp).
 # Debian installs those modules for /usr/bin/python3, not for another python3
 # that may come first on PATH. wrk is not listed because `make test` runs no
 # load test.
@@ -30,6 +31,7 @@ readonly TEST_PACKAGES=(
 	python3-qgis
 	python3-owslib
 	redis-server
+	chromium
 )
 
 log() {
