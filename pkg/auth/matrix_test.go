@@ -147,6 +147,14 @@ func updateXML(key int64) string {
   <fes:Filter><fes:ResourceId rid="authtest_duct.%d"/></fes:Filter></wfs:Update></wfs:Transaction>`, key)
 }
 
+func replaceXML(key int64) string {
+	return txOpen + fmt.Sprintf(`<wfs:Replace><net:authtest_duct>
+  <net:lifecycle_status>functional</net:lifecycle_status><net:precision_xy>B</net:precision_xy><net:duct_type>PE</net:duct_type>
+  <net:comment>replaced</net:comment>
+  <net:geom><gml:LineString srsName="urn:ogc:def:crs:EPSG::2154"><gml:posList>450100 6900100 450130 6900100</gml:posList></gml:LineString></net:geom>
+</net:authtest_duct><fes:Filter><fes:ResourceId rid="authtest_duct.%d"/></fes:Filter></wfs:Replace></wfs:Transaction>`, key)
+}
+
 func deleteXML(key int64) string {
 	return txOpen + fmt.Sprintf(`<wfs:Delete typeName="net:authtest_duct">
   <fes:Filter><fes:ResourceId rid="authtest_duct.%d"/></fes:Filter></wfs:Delete></wfs:Transaction>`, key)
@@ -220,14 +228,16 @@ func TestSecurityMatrixWrites(t *testing.T) {
 		{"insert", "", func(int64) string { return insertXML() }, ""},
 		{"update A's", "A", updateXML, "changed"},
 		{"update B's", "B", updateXML, "changed"},
+		{"replace A's", "A", replaceXML, "replaced"},
+		{"replace B's", "B", replaceXML, "replaced"},
 		{"delete A's", "A", deleteXML, "deleted"},
 		{"delete B's", "B", deleteXML, "deleted"},
 	}
 	allowed := map[string]map[string]int{
-		"anonymous": {"insert": 401, "update A's": 401, "update B's": 401, "delete A's": 401, "delete B's": 401},
-		"partner-a": {"insert": 200, "update A's": 200, "update B's": 403, "delete A's": 200, "delete B's": 403},
-		"partner-b": {"insert": 200, "update A's": 403, "update B's": 200, "delete A's": 403, "delete B's": 200},
-		"admin":     {"insert": 200, "update A's": 200, "update B's": 200, "delete A's": 200, "delete B's": 200},
+		"anonymous": {"insert": 401, "update A's": 401, "update B's": 401, "replace A's": 401, "replace B's": 401, "delete A's": 401, "delete B's": 401},
+		"partner-a": {"insert": 200, "update A's": 200, "update B's": 403, "replace A's": 200, "replace B's": 403, "delete A's": 200, "delete B's": 403},
+		"partner-b": {"insert": 200, "update A's": 403, "update B's": 200, "replace A's": 403, "replace B's": 200, "delete A's": 403, "delete B's": 200},
+		"admin":     {"insert": 200, "update A's": 200, "update B's": 200, "replace A's": 200, "replace B's": 200, "delete A's": 200, "delete B's": 200},
 	}
 	for _, c := range []caller{f.anonymous, f.a, f.b, f.admin} {
 		for _, o := range ops {
@@ -278,6 +288,12 @@ func TestSecurityMatrixWrites(t *testing.T) {
 			case want == 200:
 				if got := f.state(t, key); got != o.changed {
 					t.Errorf("%s %s: feature state %q, want %q", c.name, o.name, got, o.changed)
+				}
+				// An update or a replace keeps the owner, whoever makes it.
+				var owner int64
+				err := f.srv.Pool.QueryRow(context.Background(), `SELECT owner_org_id FROM authtest.duct_http WHERE id = $1`, key).Scan(&owner)
+				if err == nil && owner != owners[o.owner] {
+					t.Errorf("%s %s: feature now owned by %d, want %d", c.name, o.name, owner, owners[o.owner])
 				}
 			default:
 				if got := f.state(t, key); got != "original" {
@@ -421,5 +437,43 @@ func TestLockingOverHTTP(t *testing.T) {
 	}
 	if status, _, _ := f.do(t, f.admin, http.MethodPost, "", updateXML(ownA2)); status != http.StatusLocked {
 		t.Errorf("feature locked by GetFeatureWithLock: update without the lock got %d, want 423", status)
+	}
+}
+
+// A stored query that returns a closed layer is listed and described only to callers
+// that may read the layer.
+func TestStoredQueriesHideClosedLayers(t *testing.T) {
+	f := newMatrixFixture(t)
+	id := "urn:fourreau:test:history-" + f.suffix
+	create := `<wfs:CreateStoredQuery service="WFS" version="2.0.0" xmlns:wfs="http://www.opengis.net/wfs/2.0" xmlns:net="http://fourreau.org/net">
+  <wfs:StoredQueryDefinition id="` + id + `"><wfs:Title>Duct history</wfs:Title>
+    <wfs:QueryExpressionText returnFeatureTypes="net:duct_history" language="urn:ogc:def:queryLanguage:OGC-WFS::WFSQueryExpression" isPrivate="false">
+      <wfs:Query typeNames="net:duct_history"/>
+    </wfs:QueryExpressionText>
+  </wfs:StoredQueryDefinition></wfs:CreateStoredQuery>`
+	if status, _, body := f.do(t, f.admin, http.MethodPost, "", create); status != http.StatusOK {
+		t.Fatalf("CreateStoredQuery: status %d: %.400s", status, body)
+	}
+	t.Cleanup(func() {
+		f.do(t, f.admin, http.MethodGet, "?SERVICE=WFS&VERSION=2.0.0&REQUEST=DropStoredQuery&STOREDQUERY_ID="+url.QueryEscape(id), "")
+	})
+	list := "?SERVICE=WFS&VERSION=2.0.0&REQUEST=ListStoredQueries"
+	describe := "?SERVICE=WFS&VERSION=2.0.0&REQUEST=DescribeStoredQueries"
+	for _, c := range []caller{f.anonymous, f.a, f.admin} {
+		status, _, body := f.do(t, c, http.MethodGet, list, "")
+		if status != http.StatusOK {
+			t.Fatalf("%s ListStoredQueries: status %d: %.300s", c.name, status, body)
+		}
+		want := c.key != ""
+		if got := strings.Contains(body, id); got != want {
+			t.Errorf("%s ListStoredQueries names the closed layer's query: %v, want %v", c.name, got, want)
+		}
+		if got := strings.Contains(body, "duct_history"); got != want {
+			t.Errorf("%s ListStoredQueries names duct_history: %v, want %v", c.name, got, want)
+		}
+		_, _, body = f.do(t, c, http.MethodGet, describe, "")
+		if got := strings.Contains(body, "duct_history"); got != want {
+			t.Errorf("%s DescribeStoredQueries names duct_history: %v, want %v", c.name, got, want)
+		}
 	}
 }

@@ -14,15 +14,18 @@ import (
 )
 
 // writeColumnsSQL lists the columns of a table with what a write needs to know: whether
-// the column is NOT NULL, has a default, is an identity or generated column, and the
-// table and column a single-column foreign key points to.
+// the column is NOT NULL, has a default, is an identity or generated column, the
+// table and column a single-column foreign key points to, and whether it is the owner
+// column, whose default netdata.track_writes sets to the caller's organisation.
 const writeColumnsSQL = `
 SELECT a.attname, format_type(a.atttypid, a.atttypmod), t.typname, a.attnotnull, a.atthasdef,
        a.attidentity <> '', a.attgenerated <> '',
        CASE WHEN rc.oid IS NULL THEN '' ELSE format('%I.%I', rn.nspname, rc.relname) END, coalesce(ra.attname, ''),
-       coalesce(ra.attname = 'code' AND rt.typname = 'text', false)
+       coalesce(ra.attname = 'code' AND rt.typname = 'text', false),
+       coalesce(pg_get_expr(d.adbin, d.adrelid) LIKE '%fourreau.org_id%', false)
   FROM pg_attribute a
   JOIN pg_type t ON t.oid = a.atttypid
+  LEFT JOIN pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum
   LEFT JOIN pg_constraint fk ON fk.conrelid = a.attrelid AND fk.contype = 'f'
        AND fk.conkey = ARRAY[a.attnum]::int2[]
   LEFT JOIN pg_class rc ON rc.oid = fk.confrelid
@@ -66,6 +69,9 @@ type writeColumn struct {
 	// the target is the text code of a lookup table.
 	refTable, refColumn string
 	codeList            bool
+	// owner is the owner column of a tracked table, which a Replace that leaves it out
+	// keeps instead of setting it to the caller's organisation.
+	owner bool
 }
 
 // writeSchema is the description of a layer's table that writes use.
@@ -110,7 +116,7 @@ func loadWriteSchema(ctx context.Context, q querier, l *feature.Layer) (*writeSc
 		c := &writeColumn{}
 		var identity, generated bool
 		if err := rows.Scan(&c.name, &c.dbType, &c.typName, &c.notNull, &c.hasDefault, &identity, &generated,
-			&c.refTable, &c.refColumn, &c.codeList); err != nil {
+			&c.refTable, &c.refColumn, &c.codeList, &c.owner); err != nil {
 			rows.Close()
 			return nil, fmt.Errorf("postgis: read columns of %s: %w", table, err)
 		}

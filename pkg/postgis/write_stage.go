@@ -430,7 +430,8 @@ func (w *txWriter) insertStaged(ctx context.Context, st *stage, a *feature.Actio
 
 // replaceStaged writes the staged feature seq over the existing features keys: each
 // writable column gets the staged value, or its default when the feature leaves it out.
-// Columns the hooks stamp on inserts (the owner) and managed columns keep their values.
+// Columns the hooks stamp on inserts, managed columns and an owner column left out keep
+// their values.
 func (w *txWriter) replaceStaged(ctx context.Context, st *stage, a *feature.Action, seq int32, keys []int64) error {
 	ws := st.ws
 	sf := st.features[seq]
@@ -454,9 +455,13 @@ func (w *txWriter) replaceStaged(ctx context.Context, st *stage, a *feature.Acti
 		if _, published := ws.layer.Field(c.name); !published {
 			continue
 		}
-		if i, ok := index[c.name]; ok && given[i] {
+		switch i, ok := index[c.name]; {
+		case ok && given[i]:
 			sets = append(sets, fmt.Sprintf("%s = s.c%d::%s", ident(c.name), i, c.dbType))
-		} else {
+		case c.owner:
+			// Left out: the feature keeps its owner, so that an administrator's Replace
+			// does not hand it to the administrator's organisation.
+		default:
 			sets = append(sets, ident(c.name)+" = DEFAULT")
 		}
 	}

@@ -464,7 +464,8 @@ func (s *Service) storedQueryList(ctx context.Context) ([]describedQuery, error)
 		params:      []storedQueryParam{{name: "ID", typ: "xs:string"}},
 		returnTypes: types,
 	}}
-	if l, ok := s.catalog.Layer("network_link"); ok {
+	access := auth.FromContext(ctx)
+	if l, ok := s.catalog.Layer("network_link"); ok && access.CanRead(l.Name) {
 		out = append(out, describedQuery{
 			id: networkLinksNearID, title: "Network sections near a geometry",
 			abstract: "Returns the network sections within DISTANCE metres of GEOMETRY (GML, or WKT in the layer's CRS), " +
@@ -498,6 +499,10 @@ func (s *Service) storedQueryList(ctx context.Context) ([]describedQuery, error)
 		}
 		dq := describedQuery{id: d.id, title: d.title, abstract: d.abstract, params: d.params,
 			returnTypes: strings.Fields(d.returnTypes)}
+		if !s.canReadAll(access, dq.returnTypes) {
+			// The caller may not read a type the query returns, so it may not learn of it.
+			continue
+		}
 		var expr strings.Builder
 		for _, q := range d.queries {
 			expr.WriteString(q.XML())
@@ -507,6 +512,22 @@ func (s *Service) storedQueryList(ctx context.Context) ([]describedQuery, error)
 	}
 	sort.SliceStable(out[2:], func(i, j int) bool { return out[2+i].id < out[2+j].id })
 	return out, nil
+}
+
+// canReadAll reports whether the caller may read every layer of names, feature type
+// names as a stored query definition gives them. A name that matches no layer is let
+// through, since it reveals nothing.
+func (s *Service) canReadAll(access *auth.Access, names []string) bool {
+	for _, name := range names {
+		local := name
+		if i := strings.LastIndexAny(name, ":}"); i >= 0 {
+			local = name[i+1:]
+		}
+		if l, ok := s.catalog.Layer(local); ok && !access.CanRead(l.Name) {
+			return false
+		}
+	}
+	return true
 }
 
 func (s *Service) listStoredQueries(w http.ResponseWriter, r *http.Request, req *request) error {
