@@ -484,3 +484,30 @@ func TestGetMap_Formats(t *testing.T) {
 		}
 	}
 }
+
+// TestGetMap_ConcurrentRequestsAgree draws one map from eight goroutines at once: the
+// images must be identical (run with -race to check the shared state of the service).
+func TestGetMap_ConcurrentRequestsAgree(t *testing.T) {
+	srv := startServer(t)
+	query := fixtureView(200).query(map[string]string{"LAYERS": "test_areas,test_lines,test_points", "FORMAT": "image/png; mode=8bit"})
+	want := get(t, srv, query).body
+	results := make(chan []byte, 8)
+	for i := 0; i < 8; i++ {
+		go func() {
+			resp, err := http.Get(srv.URL + "/wms?" + query)
+			if err != nil {
+				results <- nil
+				return
+			}
+			defer resp.Body.Close()
+			var buf bytes.Buffer
+			_, _ = buf.ReadFrom(resp.Body)
+			results <- buf.Bytes()
+		}()
+	}
+	for i := 0; i < 8; i++ {
+		if got := <-results; !bytes.Equal(got, want) {
+			t.Errorf("concurrent request %d drew a different image (%d bytes, want %d)", i, len(got), len(want))
+		}
+	}
+}
