@@ -284,6 +284,11 @@ func (s *Service) parseGetFeatureKVP(req *request, kvp ows.KVP, ns map[string]st
 		resourceIDs = kvp.Value("FEATUREID")
 	}
 	bbox, filterText, cqlText := kvp.Value("BBOX"), kvp.Value("FILTER"), kvp.Value("CQL_FILTER")
+	if q := strings.TrimSpace(kvp.Value("QUERY")); filterText == "" && strings.HasPrefix(q, "<") {
+		// OWSLib 0.27 sends the filter of a WFS 2.0 GET in a QUERY parameter, which no
+		// standard defines. Reading it as FILTER beats returning unfiltered features.
+		filterText = q
+	}
 	if err := checkFilterLanguage(kvp.Value("FILTER_LANGUAGE")); err != nil {
 		return err
 	}
