@@ -34,12 +34,24 @@ const (
 	procTable = "proctest.duct"
 )
 
+// binaryDir is the folder of the binary that serverBinary builds, removed by TestMain.
+var binaryDir string
+
+func TestMain(m *testing.M) {
+	code := m.Run()
+	if binaryDir != "" {
+		os.RemoveAll(binaryDir)
+	}
+	os.Exit(code)
+}
+
 // serverBinary builds the fourreau binary once per test run.
 var serverBinary = sync.OnceValues(func() (string, error) {
 	dir, err := os.MkdirTemp("", "fourreau-proc-test-")
 	if err != nil {
 		return "", err
 	}
+	binaryDir = dir
 	bin := filepath.Join(dir, "fourreau")
 	out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput()
 	if err != nil {
