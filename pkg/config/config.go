@@ -45,6 +45,9 @@ type Server struct {
 	CORSOrigins  []string      `mapstructure:"cors_origins"`
 	ReadTimeout  time.Duration `mapstructure:"read_timeout"`
 	WriteTimeout time.Duration `mapstructure:"write_timeout"`
+	// StallTimeout bounds each write of a streamed response: a client that reads nothing
+	// for that long is disconnected, which frees its database connection.
+	StallTimeout time.Duration `mapstructure:"stall_timeout"`
 	IdleTimeout  time.Duration `mapstructure:"idle_timeout"`
 	Gzip         bool          `mapstructure:"gzip"`
 }
@@ -207,6 +210,7 @@ func setDefaults(v *viper.Viper) {
 	v.SetDefault("server.cors_origins", []string{"*"})
 	v.SetDefault("server.read_timeout", "30s")
 	v.SetDefault("server.write_timeout", "0s")
+	v.SetDefault("server.stall_timeout", "60s")
 	v.SetDefault("server.idle_timeout", "120s")
 	v.SetDefault("server.gzip", true)
 	v.SetDefault("database.url", "")

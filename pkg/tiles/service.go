@@ -12,6 +12,8 @@ package tiles
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"fmt"
 	"log/slog"
 	"net/http"
@@ -23,6 +25,7 @@ import (
 	"time"
 
 	"github.com/gorilla/mux"
+	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/prometheus/client_golang/prometheus"
 	"golang.org/x/sync/singleflight"
 
@@ -125,16 +128,19 @@ func New(ctx context.Context, o Options) (*Service, error) {
 			if err != nil {
 				return nil, fmt.Errorf("tiles: no cache folder: set tiles.cache.dir: %w", err)
 			}
-			dir = filepath.Join(base, "fourreau", "tiles")
+			// One folder per database, so that instances serving different databases
+			// never answer with each other's tiles.
+			dir = filepath.Join(base, "fourreau", "tiles", databaseKey(cfg.Database.URL))
 		}
 		s.cache, err = NewFileCache(dir)
 		if err == nil {
 			s.log.Info("tile cache", "backend", "file", "dir", dir)
 		}
 	case "redis":
-		s.cache, err = NewRedisCache(ctx, cfg.Tiles.Cache.RedisURL, cfg.Tiles.Cache.RedisPrefix)
+		prefix := cfg.Tiles.Cache.RedisPrefix + databaseKey(cfg.Database.URL) + ":"
+		s.cache, err = NewRedisCache(ctx, cfg.Tiles.Cache.RedisURL, prefix)
 		if err == nil {
-			s.log.Info("tile cache", "backend", "redis", "prefix", cfg.Tiles.Cache.RedisPrefix)
+			s.log.Info("tile cache", "backend", "redis", "prefix", prefix)
 		}
 	}
 	if err != nil {
@@ -259,3 +265,15 @@ func (s *Service) WaitCacheReady(ctx context.Context) bool {
 // CacheEnabled reports whether a cache backend is configured, so that the caller knows
 // whether change notifications are needed.
 func (s *Service) CacheEnabled() bool { return s.cache != nil }
+
+// databaseKey returns a short, stable name of the database a URL designates (host, port
+// and database, without the credentials), for keeping the tiles of different databases
+// apart in a shared cache.
+func databaseKey(url string) string {
+	id := url
+	if c, err := pgconn.ParseConfig(url); err == nil {
+		id = fmt.Sprintf("%s:%d/%s", c.Host, c.Port, c.Database)
+	}
+	sum := sha256.Sum256([]byte(id))
+	return hex.EncodeToString(sum[:6])
+}

@@ -280,6 +280,8 @@ func (c *collection) run(ctx context.Context, rd feature.Reader) error {
 	if err := c.bw.Flush(); err != nil {
 		return errStreamAborted
 	}
+	// The connection may serve further requests: lift the deadline of the last write.
+	_ = http.NewResponseController(c.w).SetWriteDeadline(time.Time{})
 	return nil
 }
 
@@ -327,7 +329,7 @@ func (c *collection) start() {
 	h := c.w.Header()
 	h.Set("Content-Type", c.format.contentType)
 	c.w.WriteHeader(http.StatusOK)
-	c.bw = bufio.NewWriterSize(c.w, 64<<10)
+	c.bw = bufio.NewWriterSize(stallWriter{w: c.w, rc: http.NewResponseController(c.w), timeout: c.svc.cfg.Server.StallTimeout}, 64<<10)
 	c.first = true
 	if c.format.json {
 		c.bw.WriteString(`{"type":"FeatureCollection","features":[`)
@@ -624,4 +626,20 @@ func (c *collection) appendJSONFeature(b []byte, p *plan, row *feature.Row) ([]b
 		b = appendJSONValue(b, f.Kind, row.Values[i])
 	}
 	return append(b, "}}"...), nil
+}
+
+// stallWriter gives each write to the client its own deadline, so that a client that
+// stops reading cannot hold a database connection for longer than the timeout.
+type stallWriter struct {
+	w       http.ResponseWriter
+	rc      *http.ResponseController
+	timeout time.Duration
+}
+
+func (s stallWriter) Write(p []byte) (int, error) {
+	if s.timeout > 0 {
+		// An error means the writer cannot take deadlines (a test recorder): write anyway.
+		_ = s.rc.SetWriteDeadline(time.Now().Add(s.timeout))
+	}
+	return s.w.Write(p)
 }
