@@ -340,8 +340,21 @@ func (b *builder) bbox(l *feature.Layer, n filter.BBox) error {
 			return ows.Errorf(ows.InvalidParameterValue, "filter", "BBOX needs a geometry property; %q is not the geometry of %s", n.Property, l.Name)
 		}
 	}
+	for _, v := range []float64{n.MinX, n.MinY, n.MaxX, n.MaxY} {
+		if math.IsNaN(v) || math.IsInf(v, 0) {
+			return ows.Errorf(ows.InvalidParameterValue, "bbox", "the bounding box has a coordinate that is not a finite number")
+		}
+	}
 	if n.MinX > n.MaxX || n.MinY > n.MaxY {
 		return ows.Errorf(ows.InvalidParameterValue, "bbox", "the lower corner of the bounding box is above or right of the upper corner")
+	}
+	if n.SRID != l.SRID {
+		// A box reaching a pole, as clients send when zoomed out to the whole world,
+		// cannot be projected to a conic or cylindrical CRS: stop it just short of the
+		// pole. In a projected CRS this trims a tenth of a millimetre from a box edge
+		// that lies exactly at y = ±90 m.
+		n.MinY = math.Max(n.MinY, -89.999999)
+		n.MaxY = math.Min(n.MaxY, 89.999999)
 	}
 	env := fmt.Sprintf("ST_MakeEnvelope(%s::float8, %s::float8, %s::float8, %s::float8, %s::integer)",
 		b.arg(n.MinX), b.arg(n.MinY), b.arg(n.MaxX), b.arg(n.MaxY), b.arg(n.SRID))

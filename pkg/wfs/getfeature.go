@@ -29,9 +29,17 @@ type plan struct {
 	returned int64
 }
 
+// maxQueries bounds the queries of one GetFeature: each costs at least one database
+// query, and a request of a few kilobytes could otherwise hold thousands of them.
+const maxQueries = 100
+
 func (s *Service) getFeature(ctx context.Context, w http.ResponseWriter, r *http.Request, req *request) error {
 	if err := s.expandStoredQueries(ctx, req); err != nil {
 		return err
+	}
+	if len(req.queries) > maxQueries {
+		return ows.Errorf(ows.OperationProcessingFailed, typeNameLocator(req.version),
+			"the request holds %d queries; at most %d are served in one GetFeature", len(req.queries), maxQueries)
 	}
 	format, err := resolveFormat(req.version, req.outputFormat)
 	if err != nil {
