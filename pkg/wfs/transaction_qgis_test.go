@@ -1,11 +1,19 @@
 package wfs_test
 
 import (
+	"context"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
+
+	"github.com/fourreau/fourreau/internal/testserver"
+	"github.com/fourreau/fourreau/pkg/auth"
+	"github.com/fourreau/fourreau/pkg/config"
+	"github.com/fourreau/fourreau/pkg/postgis"
 )
 
 // qgisEdit runs an edit session of QGIS's WFS provider, headless: it adds two ducts in
@@ -19,6 +27,8 @@ app = QgsApplication([], False)
 app.initQgis()
 url, version, prefix = sys.argv[1:4]
 uri = "url='%s' typename='net:duct' version='%s' restrictToRequestBBOX='0'" % (url, version)
+if len(sys.argv) > 5:
+    uri += " username='%s' password='%s'" % (sys.argv[4], sys.argv[5])
 layer = QgsVectorLayer(uri, "duct", "WFS")
 if not layer.isValid():
     sys.exit("layer not valid: %s" % layer.error().summary())
@@ -55,21 +65,58 @@ if not layer.commitChanges():
 print("done")
 `
 
+// script writes the edit session script to a temporary file.
+func script(t *testing.T) string {
+	t.Helper()
+	path := filepath.Join(t.TempDir(), "edit.py")
+	if err := os.WriteFile(path, []byte(qgisEdit), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return path
+}
+
 // A QGIS edit session adds, edits, moves and deletes ducts through WFS-T, in WFS 2.0.0
-// and 1.1.0, and the database holds exactly the result.
+// and 1.1.0, anonymously with open transactions and as a partner with its login and key,
+// and the database holds exactly the result.
 func TestTransaction_QGIS(t *testing.T) {
 	if err := exec.Command(gdalPython, "-c", "import qgis.core").Run(); err != nil {
 		requireTool(t, "%s cannot import qgis.core (Debian package python3-qgis): %v", gdalPython, err)
 	}
-	for _, version := range []string{"2.0.0", "1.1.0"} {
-		t.Run(version, func(t *testing.T) {
+	for _, c := range []struct {
+		version string
+		partner bool
+	}{{"2.0.0", false}, {"1.1.0", false}, {"2.0.0", true}} {
+		name := c.version
+		if c.partner {
+			name += "/partner"
+		}
+		t.Run(name, func(t *testing.T) {
+			version := c.version
 			prefix := "QGISTEST-" + strings.ReplaceAll(version, ".", "") + "-"
-			srv := startWritable(t, prefix)
-			script := filepath.Join(t.TempDir(), "edit.py")
-			if err := os.WriteFile(script, []byte(qgisEdit), 0o644); err != nil {
-				t.Fatal(err)
+			args := []string{script(t), "", version, prefix}
+			var srv *testserver.Server
+			var orgID int64
+			if c.partner {
+				prefix = "QGISPARTNER-"
+				args[3] = prefix
+				srv = start(t, func(c *config.Config) { c.WFS.Transactions = "partners" })
+				cleanByCode(t, srv.Pool, prefix)
+				t.Cleanup(func() { cleanByCode(t, srv.Pool, prefix) })
+				suffix := fmt.Sprint(time.Now().UnixNano())
+				p, key, err := postgis.NewPartnerStore(srv.Pool).AddPartner(context.Background(), postgis.NewPartner{
+					Login: "qgis-" + suffix, Role: auth.RolePartner, WriteLayers: []string{"duct"},
+					OrgCode: "QGISORG-" + suffix, OrgName: "Réseau d'essai QGIS", OrgType: "contractor",
+				})
+				if err != nil {
+					t.Fatal(err)
+				}
+				orgID = p.OrgID
+				args = append(args, p.Login, key)
+			} else {
+				srv = startWritable(t, prefix)
 			}
-			cmd := exec.Command(gdalPython, script, srv.URL+"/wfs", version, prefix)
+			args[1] = srv.URL + "/wfs"
+			cmd := exec.Command(gdalPython, args...)
 			cmd.Env = append(os.Environ(), "QT_QPA_PLATFORM=offscreen", "XDG_RUNTIME_DIR="+t.TempDir())
 			out, err := cmd.CombinedOutput()
 			if err != nil || !strings.Contains(string(out), "done") {
@@ -80,6 +127,12 @@ func TestTransaction_QGIS(t *testing.T) {
 			want := prefix + "1|functional|A|PE|édité dans QGIS|3|LINESTRING(455000 6903800,455060 6903830)"
 			if len(rows) != 1 || rows[0] != want {
 				t.Errorf("after the QGIS session:\n%s\nwant:\n%s", strings.Join(rows, "\n"), want)
+			}
+			if c.partner {
+				owner := queryInt(t, srv.Pool, "SELECT coalesce(max(owner_org_id), 0) FROM netdata.duct WHERE code LIKE $1", prefix+"%")
+				if owner != orgID {
+					t.Errorf("the partner's duct is owned by organisation %d, want %d", owner, orgID)
+				}
 			}
 		})
 	}
