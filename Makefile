@@ -99,7 +99,9 @@ run: go-check deps db build
 	exec $(BIN) serve
 
 # The test database is dropped and created again at each run, so no state leaks
-# from one run to the next. With a database from the environment, the test
+# from one run to the next. Packages run one at a time (-p 1) because they share
+# that database: tests that compare the server's answer with SQL would otherwise see
+# another package's writes between the two. With a database from the environment, the test
 # database is created on the same server, next to it.
 test: go-check fmt-check vet deps-test db build
 	@$(RESOLVE_DB); $(REDACT); \
@@ -127,8 +129,8 @@ test: go-check fmt-check vet deps-test db build
 	$(BIN) migrate; \
 	echo "==> $(BIN) load"; \
 	$(BIN) load; \
-	echo "==> go test -count=1 ./..."; \
-	go test -count=1 ./...
+	echo "==> go test -count=1 -p 1 ./..."; \
+	go test -count=1 -p 1 ./...
 
 clean:
 	rm -rf bin
