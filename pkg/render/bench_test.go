@@ -70,3 +70,28 @@ func BenchmarkEncodePNG_768(b *testing.B) {
 type discard struct{}
 
 func (discard) Write(p []byte) (int, error) { return len(p), nil }
+
+// benchPoints returns 11,356 random positions over 768², the count of technical points
+// on the town map of the WMS GetMap benchmark in docs/benchmarks.md.
+func benchPoints() [][2]float64 {
+	rng := rand.New(rand.NewSource(2))
+	out := make([][2]float64, 11356)
+	for i := range out {
+		out[i] = [2]float64{rng.Float64() * 768, rng.Float64() * 768}
+	}
+	return out
+}
+
+func BenchmarkMarks_OutlinedCircles(b *testing.B) {
+	points := benchPoints()
+	m := Mark{Shape: "circle", Size: 5, Fill: &color.NRGBA{40, 40, 40, 255},
+		Stroke: &Stroke{Width: 1, Color: color.NRGBA{255, 255, 255, 255}}}
+	for i := 0; i < b.N; i++ {
+		c := NewCanvas(768, 768)
+		s := c.NewShape(8)
+		for _, p := range points {
+			s.AddPoint(p[0], p[1])
+		}
+		c.Marks(s, m)
+	}
+}

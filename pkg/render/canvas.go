@@ -20,6 +20,8 @@ type Canvas struct {
 	orient bool
 	tmp    []float64
 	str    stroker
+	// paint is the source of every pass, reused so that a pass does not allocate one.
+	paint image.Uniform
 }
 
 // NewCanvas returns a transparent canvas of w×h pixels.
@@ -154,8 +156,8 @@ func (c *Canvas) begin(box Rect) (image.Rectangle, bool) {
 }
 
 func (c *Canvas) end(r image.Rectangle, col color.NRGBA) {
-	src := image.NewUniform(col)
-	c.ras.Draw(c.Image, r, src, image.Point{})
+	c.paint.C = col
+	c.ras.Draw(c.Image, r, &c.paint, image.Point{})
 }
 
 // polygon implements polygonSink: it adds one closed polygon to the rasteriser.

@@ -60,11 +60,10 @@ func rotated(xy []float64, degrees float64) []float64 {
 
 // markOutline appends the outline of the mark centred on (x, y).
 func markOutline(dst []float64, m *Mark, x, y float64) []float64 {
-	shape := strings.ToLower(m.Shape)
-	if shape == "circle" || unitShapes[shape] == nil {
+	if isCircle(m.Shape) {
 		return appendCircle(dst, x, y, m.Size/2)
 	}
-	unit := unitShapes[shape]
+	unit := unitShapes[strings.ToLower(m.Shape)]
 	s, c := 0.0, 1.0
 	if m.Rotation != 0 {
 		s, c = math.Sincos(m.Rotation * math.Pi / 180)
@@ -76,41 +75,59 @@ func markOutline(dst []float64, m *Mark, x, y float64) []float64 {
 	return dst
 }
 
-// Marks draws the mark at every position of the shape: first all the fills, then all
-// the outlines.
+// Marks draws the mark at every position of the shape, in the order the positions were
+// added: each position gets its fill and then its outline before the next one, so that
+// where marks overlap, the last one drawn shows whole.
 func (c *Canvas) Marks(s *Shape, m Mark) {
 	if s.Empty() || m.Size <= 0 {
 		return
 	}
-	reach := m.Size/2 + 1
-	if m.Stroke != nil {
-		reach += m.Stroke.margin()
+	c.forEachPosition(s, func(x, y float64) {
+		c.drawMark(&m, x, y)
+	})
+}
+
+// drawMark draws one mark centred on (x, y): its fill, then its outline, each in a
+// rasteriser pass sized to what it paints.
+func (c *Canvas) drawMark(m *Mark, x, y float64) {
+	c.tmp = markOutline(c.tmp[:0], m, x, y)
+	box := EmptyRect()
+	for i := 0; i+1 < len(c.tmp); i += 2 {
+		box.Extend(c.tmp[i], c.tmp[i+1])
 	}
 	if m.Fill != nil && m.Fill.A > 0 {
-		if r, ok := c.begin(s.box.Inset(reach)); ok {
+		if r, ok := c.begin(box); ok {
 			c.orient = true
-			c.forEachPosition(s, func(x, y float64) {
-				c.tmp = markOutline(c.tmp[:0], &m, x, y)
-				c.polygon(c.tmp)
-			})
+			c.polygon(c.tmp)
 			c.end(r, *m.Fill)
 		}
 	}
-	if m.Stroke == nil || m.Stroke.Width <= 0 || m.Stroke.Color.A == 0 {
+	st := m.Stroke
+	if st == nil || st.Width <= 0 || st.Color.A == 0 {
 		return
 	}
-	st := *m.Stroke
-	if r, ok := c.begin(s.box.Inset(reach)); ok {
+	if r, ok := c.begin(box.Inset(m.outlineReach())); ok {
 		c.orient = true
 		c.str = stroker{hw: st.Width / 2, join: st.Join, cap: st.Cap, miterLimit: st.miterLimit(), sink: c,
 			buf: c.str.buf, pts: c.str.pts, dash: c.str.dash}
-		var outline []float64
-		c.forEachPosition(s, func(x, y float64) {
-			outline = markOutline(outline[:0], &m, x, y)
-			c.str.strokePolyline(outline, true, st.Dash, st.DashOffset, 0)
-		})
+		c.str.strokePolyline(c.tmp, true, st.Dash, st.DashOffset, 0)
 		c.end(r, st.Color)
 	}
+}
+
+// outlineReach returns how far the mark's outline paints beyond the mark's shape. A
+// circle is a polygon of at least 8 sides, whose mitre joins reach half the width
+// divided by cos(22.5°), less than 1.1 times half the width.
+func (m *Mark) outlineReach() float64 {
+	if isCircle(m.Shape) {
+		return m.Stroke.Width / 2 * 1.1
+	}
+	return m.Stroke.margin()
+}
+
+func isCircle(shape string) bool {
+	shape = strings.ToLower(shape)
+	return shape == "circle" || unitShapes[shape] == nil
 }
 
 // forEachPosition calls fn with each single position of the shape.
@@ -121,4 +138,63 @@ func (c *Canvas) forEachPosition(s *Shape, fn func(x, y float64)) {
 		}
 		fn(float64(s.xy[2*p.start]), float64(s.xy[2*p.start+1]))
 	}
+}
+
+// MarkList gathers marks of several paints at single positions, to be drawn in the
+// order they were added. Where the marks of different paints overlap, the one added
+// last shows whole, as when features are drawn one by one.
+type MarkList struct {
+	bounds Rect
+	marks  []Mark
+	reach  []float64
+	items  []placedMark
+}
+
+type placedMark struct {
+	x, y float32
+	mark int32
+}
+
+// NewMarkList returns an empty list for the canvas.
+func (c *Canvas) NewMarkList() *MarkList {
+	return &MarkList{bounds: c.Bounds()}
+}
+
+// AddMark registers a paint and returns its index for Add.
+func (l *MarkList) AddMark(m Mark) int {
+	l.marks = append(l.marks, m)
+	l.reach = append(l.reach, m.Size/2+1+strokeMargin(m.Stroke))
+	return len(l.marks) - 1
+}
+
+// Add appends the mark of index mark at (x, y), unless it would paint nothing on the
+// canvas.
+func (l *MarkList) Add(x, y float64, mark int) {
+	r := l.reach[mark]
+	if x < l.bounds.MinX-r || x > l.bounds.MaxX+r || y < l.bounds.MinY-r || y > l.bounds.MaxY+r {
+		return
+	}
+	l.items = append(l.items, placedMark{x: float32(x), y: float32(y), mark: int32(mark)})
+}
+
+// Empty reports whether no position was added.
+func (l *MarkList) Empty() bool { return len(l.items) == 0 }
+
+// DrawMarks draws the marks of the list in the order they were added, each with its
+// fill and then its outline.
+func (c *Canvas) DrawMarks(l *MarkList) {
+	for _, it := range l.items {
+		m := &l.marks[it.mark]
+		if m.Size <= 0 {
+			continue
+		}
+		c.drawMark(m, float64(it.x), float64(it.y))
+	}
+}
+
+func strokeMargin(s *Stroke) float64 {
+	if s == nil {
+		return 0
+	}
+	return s.margin()
 }

@@ -319,3 +319,51 @@ func TestLabeller_Anchor(t *testing.T) {
 		t.Errorf("top anchor: ink starts at y=%d, above the point at 40", minY)
 	}
 }
+
+// Two outlined circles overlap by more than a radius: the outline of the first crosses
+// the centre of the second. Drawn one by one, the second's fill covers that outline.
+func TestMarks_EachFillThenOutline(t *testing.T) {
+	dark, white := color.NRGBA{40, 40, 40, 255}, color.NRGBA{255, 255, 255, 255}
+	c := NewCanvas(50, 40)
+	c.Clear(color.NRGBA{200, 200, 200, 255})
+	s := c.NewShape(20)
+	s.AddPoint(20, 20)
+	s.AddPoint(26, 20)
+	c.Marks(s, Mark{Shape: "circle", Size: 14, Fill: &dark, Stroke: &Stroke{Width: 2, Color: white}})
+
+	if got := pixel(c, 26, 20); !near(got, dark, 8) {
+		t.Errorf("centre of the second circle = %v, want its fill %v over the first's outline", got, dark)
+	}
+	if got := pixel(c, 15, 20); !near(got, dark, 8) {
+		t.Errorf("inside the first circle only = %v, want its fill %v", got, dark)
+	}
+	if got := pixel(c, 19, 20); !near(got, white, 40) {
+		t.Errorf("outline of the second circle inside the first = %v, want %v", got, white)
+	}
+}
+
+// Marks of different paints in one list keep the order they were added in, which no
+// drawing paint by paint can give: red, blue, then red again, each overlapping the last.
+func TestDrawMarks_OrderAcrossPaints(t *testing.T) {
+	red, blue := color.NRGBA{255, 0, 0, 255}, color.NRGBA{0, 0, 255, 255}
+	c := NewCanvas(60, 40)
+	c.Clear(color.NRGBA{255, 255, 255, 255})
+	l := c.NewMarkList()
+	redID := l.AddMark(Mark{Shape: "square", Size: 10, Fill: &red})
+	blueID := l.AddMark(Mark{Shape: "square", Size: 10, Fill: &blue})
+	l.Add(20, 20, redID)
+	l.Add(26, 20, blueID)
+	l.Add(32, 20, redID)
+	l.Add(-100, 20, blueID) // outside the canvas: dropped
+	c.DrawMarks(l)
+
+	if got := pixel(c, 23, 20); !near(got, blue, 2) {
+		t.Errorf("overlap of the first red and the blue = %v, want blue", got)
+	}
+	if got := pixel(c, 29, 20); !near(got, red, 2) {
+		t.Errorf("overlap of the blue and the second red = %v, want red", got)
+	}
+	if got := len(l.items); got != 3 {
+		t.Errorf("list holds %d marks, want 3", got)
+	}
+}

@@ -13,12 +13,15 @@ import (
 	"github.com/fourreau/fourreau/pkg/style"
 )
 
-// painter draws the features of one layer in one style. Features are not drawn one by
-// one: each symbolizer gathers the geometries of every feature that resolves to the
-// same paint (colour, width...) into one shape, and flush draws the shapes in the order
-// of the style's feature type styles, rules and symbolizers. Overlapping features of one
-// paint are therefore painted once, and the casing of a line lies under every line of
-// the layer rather than over the lines drawn before it.
+// painter draws the features of one layer in one style. Lines and polygons are not
+// drawn one by one. Each symbolizer gathers the geometries of every feature that
+// resolves to the same paint (colour, width...) into one shape. flush then draws the
+// shapes in the order of the style's feature type styles, rules and symbolizers.
+// Overlapping features of one paint are therefore painted once, and the casing of a
+// line lies under every line of the layer rather than over the lines drawn before it.
+// Marks are drawn one by one instead: each point symbolizer keeps its marks of every
+// paint in feature order, and each mark gets its fill and then its outline before the
+// next, so that every point of a dense cluster keeps its own centre visible.
 type painter struct {
 	canvas *render.Canvas
 	labels *render.Labeller
@@ -40,6 +43,8 @@ type painter struct {
 	// cache maps, per symbolizer, the values its expressions read to its batches.
 	cache   []map[string][]*batch
 	batches []*batch
+	// markLists is, per point symbolizer, the list of its marks in feature order.
+	markLists []*render.MarkList
 }
 
 // activeRule is a rule that applies at the map's scale.
@@ -58,15 +63,16 @@ type symbolizerRef struct {
 	props []string
 }
 
-// batch is the shape of one paint.
+// batch is the shape of one paint, or for a mark, its paint in the symbolizer's list.
 type batch struct {
-	order int // symbolizer order
-	part  int // 0: fill, 1: stroke, 2: mark
-	paint string
-	shape *render.Shape
-	fill  color.NRGBA
-	line  render.Stroke
-	mark  render.Mark
+	order  int // symbolizer order
+	part   int // 0: fill, 1: stroke, 2: mark
+	paint  string
+	shape  *render.Shape
+	fill   color.NRGBA
+	line   render.Stroke
+	marks  *render.MarkList
+	markID int
 }
 
 func newPainter(c *render.Canvas, labels *render.Labeller, v *mapView, st *style.Style, scale float64) *painter {
@@ -91,6 +97,7 @@ func newPainter(c *render.Canvas, labels *render.Labeller, v *mapView, st *style
 	}
 	p.ftsCount = len(st.FeatureTypeStyles)
 	p.cache = make([]map[string][]*batch, order)
+	p.markLists = make([]*render.MarkList, order)
 	p.values = func(prop string) (string, bool) {
 		i, ok := p.fieldIndex[prop]
 		if !ok || p.row == nil || p.row.Values[i] == nil {
@@ -211,11 +218,12 @@ func (p *painter) newBatches(ref symbolizerRef) []*batch {
 		}
 	case *style.PointSymbolizer:
 		if m, ok := p.mark(&s.Graphic); ok {
-			reach := m.Size + 4
-			if m.Stroke != nil {
-				reach += m.Stroke.Width
+			list := p.markLists[ref.order]
+			if list == nil {
+				list = p.canvas.NewMarkList()
+				p.markLists[ref.order] = list
 			}
-			out = append(out, &batch{order: ref.order, part: 2, paint: markKey(m), mark: m, shape: p.canvas.NewShape(reach)})
+			out = append(out, &batch{order: ref.order, part: 2, paint: markKey(m), marks: list, markID: list.AddMark(m)})
 		}
 	}
 	return out
@@ -323,7 +331,7 @@ func (p *painter) add(b *batch) {
 		case 2: // mark: at points, at the middle of lines, at the centre of polygons
 			x, y, _, ok := g.anchor(part)
 			if ok {
-				b.shape.AddPoint(x, y)
+				b.marks.Add(x, y, b.markID)
 			}
 		}
 	}
@@ -364,7 +372,8 @@ func (p *painter) label(t *style.TextSymbolizer) {
 		DX: t.DisplacementX * p.factor, DY: t.DisplacementY * p.factor, Angle: angle, Style: ts})
 }
 
-// flush draws the batches in drawing order.
+// flush draws the batches in drawing order, and the marks of a point symbolizer in
+// feature order.
 func (p *painter) flush() {
 	sort.SliceStable(p.batches, func(i, j int) bool {
 		a, b := p.batches[i], p.batches[j]
@@ -383,7 +392,11 @@ func (p *painter) flush() {
 		case 1:
 			p.canvas.Stroke(b.shape, b.line)
 		case 2:
-			p.canvas.Marks(b.shape, b.mark)
+			// Every paint of the symbolizer shares one list: draw it once.
+			if p.markLists[b.order] == b.marks {
+				p.canvas.DrawMarks(b.marks)
+				p.markLists[b.order] = nil
+			}
 		}
 	}
 }
