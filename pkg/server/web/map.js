@@ -1,6 +1,7 @@
-// Map page: draws the vector tiles of the published layers with MapLibre GL JS over a
-// plain background and a graticule. Everything it loads comes from this server. The
-// style has no text labels, so no glyphs or sprites are needed.
+// Map page: draws the published layers with MapLibre GL JS over a plain background and a
+// graticule, either from their vector tiles or as WMS GetMap images in the default WMS
+// styles. Everything it loads comes from this server. The style has no text labels, so
+// no glyphs or sprites are needed.
 import * as maplibregl from './vendor/maplibre-gl/maplibre-gl.mjs';
 
 const config = JSON.parse(document.getElementById('map-config').textContent);
@@ -21,6 +22,14 @@ const PROJECTED_STATUS = 'projected';
 const CLICK_TOLERANCE = 4;
 // Features listed in one popup at most.
 const MAX_POPUP_FEATURES = 5;
+
+// The WMS mode: one raster source whose tiles are GetMap images in EPSG:3857. The URL
+// is relative to the page, so the images come from the server that sent it.
+const WMS_ID = 'wms';
+const WMS_PATH = 'wms';
+const WMS_TILE_SIZE = 256;
+// Side of the GetFeatureInfo map around a click, in pixels. The click is its centre.
+const WMS_INFO_SIZE = 101;
 
 function setStatus(text) {
   statusElement.textContent = text;
@@ -193,12 +202,40 @@ function unionBounds(sources) {
   return bounds || [-180, -85, 180, 85];
 }
 
+// wmsDrawingOrder sorts layers as the vector style draws them: polygons, then layers of
+// mixed geometry, then lines, then points, each in the order of the layer list.
+function wmsDrawingOrder(layers) {
+  const rank = { polygon: 0, any: 1, linestring: 2, point: 3 };
+  return layers
+    .map((layer, i) => ({ layer, i, rank: rank[geometryKind(layer.geometryType)] }))
+    .sort((a, b) => a.rank - b.rank || a.i - b.i)
+    .map((entry) => entry.layer.name);
+}
+
+// wmsParameters returns the parameters of a WMS 1.3.0 request for the named layers in
+// the default styles. STYLES stays empty, which selects every layer's default style.
+function wmsParameters(request, names, crs) {
+  return `SERVICE=WMS&VERSION=1.3.0&REQUEST=${request}&LAYERS=${names.map(encodeURIComponent).join(',')}&STYLES=&CRS=${crs}`;
+}
+
+// wmsTileURL returns the URL template of the GetMap tiles, in which MapLibre fills in
+// the bounding box of each tile.
+function wmsTileURL(names) {
+  return `${WMS_PATH}?${wmsParameters('GetMap', names, 'EPSG:3857')}&BBOX={bbox-epsg-3857}` +
+    `&WIDTH=${WMS_TILE_SIZE}&HEIGHT=${WMS_TILE_SIZE}&FORMAT=image/png&TRANSPARENT=TRUE`;
+}
+
 // buildStyle returns the MapLibre style and, for each data layer, the ids of the style
-// layers that draw it.
+// layers that draw it. The WMS layer starts hidden.
 function buildStyle(sources, sourceOf) {
-  const base = baseStyle(unionBounds(sources));
+  const bounds = unionBounds(sources);
+  const base = baseStyle(bounds);
   const layerIds = new Map();
   const style = { version: 8, sources: { graticule: base.source }, layers: [...base.layers] };
+  style.sources[WMS_ID] = {
+    type: 'raster', tiles: [wmsTileURL(wmsDrawingOrder(config.layers))], tileSize: WMS_TILE_SIZE, bounds,
+  };
+  style.layers.push({ id: WMS_ID, type: 'raster', source: WMS_ID, layout: { visibility: 'none' } });
   for (const { name, tilejson } of sources) {
     style.sources[`tiles:${name}`] = {
       type: 'vector', tiles: tilejson.tiles, minzoom: tilejson.minzoom, maxzoom: tilejson.maxzoom,
@@ -287,20 +324,77 @@ function featuresAt(map, layerIds, point) {
   return out;
 }
 
-function wireLayerList(map, layerIds) {
-  for (const box of document.querySelectorAll('input[data-layer]')) {
-    const ids = layerIds.get(box.dataset.layer);
-    if (!ids) {
+// wmsFeaturesAt requests the features drawn around a point from the WMS, with a
+// GetFeatureInfo request on a small map centred on it, topmost layer first. It returns
+// them in the form featureInfo reads.
+// NOTE: the request is in CRS:84 rather than EPSG:3857, the CRS of the tiles. The
+// server's query clamps the y of a box in another CRS than the layer's to ±90, as for a
+// latitude, so EPSG:3857 requests on layers stored in EPSG:2154 fail with HTTP 500. The
+// CRS:84 box covers the same ground, and the server counts the tolerance in the larger
+// of its two pixel sizes in degrees.
+async function wmsFeaturesAt(map, names, lngLat) {
+  const centre = maplibregl.MercatorCoordinate.fromLngLat(lngLat);
+  // MapLibre draws the world 512 CSS pixels wide at zoom 0; Mercator units span it.
+  const pixel = 1 / (512 * 2 ** map.getZoom());
+  const half = (WMS_INFO_SIZE - 1) / 2;
+  const northWest = new maplibregl.MercatorCoordinate(centre.x - (half + 0.5) * pixel, centre.y - (half + 0.5) * pixel).toLngLat();
+  const southEast = new maplibregl.MercatorCoordinate(centre.x + (half + 0.5) * pixel, centre.y + (half + 0.5) * pixel).toLngLat();
+  const bbox = [northWest.lng, southEast.lat, southEast.lng, northWest.lat];
+  const topmostFirst = [...names].reverse();
+  const url = `${WMS_PATH}?${wmsParameters('GetFeatureInfo', topmostFirst, 'CRS:84')}` +
+    `&QUERY_LAYERS=${topmostFirst.map(encodeURIComponent).join(',')}&BBOX=${bbox.join(',')}` +
+    `&WIDTH=${WMS_INFO_SIZE}&HEIGHT=${WMS_INFO_SIZE}&I=${half}&J=${half}` +
+    `&INFO_FORMAT=application/json&FEATURE_COUNT=${MAX_POPUP_FEATURES}`;
+  const collection = await fetchJSON(url);
+  return collection.features.map((feature) => {
+    const prefix = `${feature.layer}.`;
+    const id = typeof feature.id === 'string' && feature.id.startsWith(prefix) ? feature.id.slice(prefix.length) : undefined;
+    const properties = Object.fromEntries(Object.entries(feature.properties || {}).filter(([, value]) => value !== null));
+    return { sourceLayer: feature.layer, id, properties };
+  });
+}
+
+// layerControls wires the layer check boxes and the mode switch. The map draws the
+// checked layers, from vector tiles or from WMS images, as the switch selects. Returns
+// a function that reports the current mode and the names of the layers the WMS draws.
+function layerControls(map, layerIds) {
+  const boxes = [...document.querySelectorAll('input[data-layer]')];
+  const modes = [...document.querySelectorAll('input[name="map-mode"]')];
+  let wmsURL = map.getSource(WMS_ID).tiles[0];
+  const state = () => {
+    const checked = new Set(boxes.filter((box) => box.checked).map((box) => box.dataset.layer));
+    const mode = modes.find((input) => input.checked)?.value || 'tiles';
+    const wmsLayers = wmsDrawingOrder(config.layers.filter((layer) => checked.has(layer.name)));
+    return { checked, mode, wmsLayers };
+  };
+  const apply = () => {
+    const { checked, mode, wmsLayers } = state();
+    for (const [name, ids] of layerIds) {
+      const visibility = mode === 'tiles' && checked.has(name) ? 'visible' : 'none';
+      for (const id of ids) {
+        map.setLayoutProperty(id, 'visibility', visibility);
+      }
+    }
+    if (wmsLayers.length > 0 && wmsTileURL(wmsLayers) !== wmsURL) {
+      wmsURL = wmsTileURL(wmsLayers);
+      map.getSource(WMS_ID).setTiles([wmsURL]);
+    }
+    map.setLayoutProperty(WMS_ID, 'visibility', mode === 'wms' && wmsLayers.length > 0 ? 'visible' : 'none');
+    mapElement.dataset.mapMode = mode;
+  };
+  for (const box of boxes) {
+    if (!layerIds.has(box.dataset.layer)) {
+      // Such a layer has no vector tiles, but the WMS can still draw it.
       box.closest('tr').classList.add('no-tiles');
-      continue;
     }
     box.disabled = false;
-    box.addEventListener('change', () => {
-      for (const id of ids) {
-        map.setLayoutProperty(id, 'visibility', box.checked ? 'visible' : 'none');
-      }
-    });
+    box.addEventListener('change', apply);
   }
+  for (const input of modes) {
+    input.addEventListener('change', apply);
+  }
+  apply();
+  return state;
 }
 
 function paintLegend() {
@@ -353,16 +447,35 @@ async function main() {
   map.once('idle', () => {
     mapElement.dataset.mapState = 'idle';
   });
-  map.on('click', (event) => {
-    const features = featuresAt(map, layerIds, event.point).slice(0, MAX_POPUP_FEATURES);
+  // The style must be loaded before the controls change its layers.
+  await new Promise((resolve) => map.once('load', resolve));
+  const controls = layerControls(map, layerIds);
+  const showPopup = (lngLat, features) => {
     if (features.length > 0) {
-      new maplibregl.Popup({ maxWidth: '360px' }).setLngLat(event.lngLat).setDOMContent(featureInfo(features)).addTo(map);
+      new maplibregl.Popup({ maxWidth: '360px' }).setLngLat(lngLat)
+        .setDOMContent(featureInfo(features.slice(0, MAX_POPUP_FEATURES))).addTo(map);
+    }
+  };
+  map.on('click', async (event) => {
+    const { mode, wmsLayers } = controls();
+    if (mode === 'tiles') {
+      showPopup(event.lngLat, featuresAt(map, layerIds, event.point));
+      return;
+    }
+    if (wmsLayers.length === 0) {
+      return;
+    }
+    try {
+      showPopup(event.lngLat, await wmsFeaturesAt(map, wmsLayers, event.lngLat));
+    } catch (err) {
+      setStatus(`GetFeatureInfo failed: ${err.message}`);
+      console.error('GetFeatureInfo', err);
     }
   });
   map.on('mousemove', (event) => {
-    map.getCanvas().style.cursor = featuresAt(map, layerIds, event.point).length > 0 ? 'pointer' : '';
+    const pointer = controls().mode === 'tiles' && featuresAt(map, layerIds, event.point).length > 0;
+    map.getCanvas().style.cursor = pointer ? 'pointer' : '';
   });
-  wireLayerList(map, layerIds);
   if (sources.length === 0) {
     setStatus('No layer has vector tiles that you may read.');
   }
