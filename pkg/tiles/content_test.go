@@ -487,6 +487,11 @@ func TestGroupAndListTiles(t *testing.T) {
 	if short.status != http.StatusOK || string(short.body) != string(long.body) {
 		t.Errorf("the short form answers %d with %d bytes, the long form %d bytes", short.status, len(short.body), len(long.body))
 	}
+	// OGC API - Tiles orders the row (y) before the column (x).
+	ogc := get(t, fmt.Sprintf("%s/collections/technical_point/tiles/%s/%d/%d/%d", srv.URL, tms.ID, c[0], c[2], c[1]))
+	if ogc.status != http.StatusOK || string(ogc.body) != string(long.body) {
+		t.Errorf("the OGC API path answers %d with %d bytes, the long form %d bytes", ogc.status, len(ogc.body), len(long.body))
+	}
 }
 
 func TestTileErrors(t *testing.T) {

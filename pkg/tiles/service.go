@@ -196,6 +196,8 @@ func (s *Service) Register(r *mux.Router) {
 	r.HandleFunc("/tiles/{set}.json", s.serveTileJSON).Methods(get...)
 	r.HandleFunc("/tiles/{set}/{z:[0-9]+}/{x:[0-9]+}/{y:[0-9]+}.mvt", s.serveTile).Methods(get...)
 	r.HandleFunc("/tiles/{tms}/{set}/{z:[0-9]+}/{x:[0-9]+}/{y:[0-9]+}.mvt", s.serveTile).Methods(get...)
+	// The tile path of OGC API - Tiles: tile matrix, then row (y), then column (x).
+	r.HandleFunc("/collections/{set}/tiles/{tms}/{z:[0-9]+}/{y:[0-9]+}/{x:[0-9]+}", s.serveTile).Methods(get...)
 	r.HandleFunc("/tileMatrixSets", s.serveTMSList).Methods(get...)
 	r.HandleFunc("/tileMatrixSets/{tms}", s.serveTMS).Methods(get...)
 }
