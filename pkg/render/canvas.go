@@ -20,8 +20,10 @@ type Canvas struct {
 	orient bool
 	tmp    []float64
 	str    stroker
-	// paint is the source of every pass, reused so that a pass does not allocate one.
-	paint image.Uniform
+	// paint is the source of every pass and paintColour its colour. paint holds a
+	// pointer to paintColour, so that setting the colour of a pass allocates nothing.
+	paint       image.Uniform
+	paintColour color.NRGBA
 }
 
 // NewCanvas returns a transparent canvas of w×h pixels.
@@ -156,7 +158,8 @@ func (c *Canvas) begin(box Rect) (image.Rectangle, bool) {
 }
 
 func (c *Canvas) end(r image.Rectangle, col color.NRGBA) {
-	c.paint.C = col
+	c.paintColour = col
+	c.paint.C = &c.paintColour
 	c.ras.Draw(c.Image, r, &c.paint, image.Point{})
 }
 
