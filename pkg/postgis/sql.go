@@ -348,16 +348,17 @@ func (b *builder) bbox(l *feature.Layer, n filter.BBox) error {
 	if n.MinX > n.MaxX || n.MinY > n.MaxY {
 		return ows.Errorf(ows.InvalidParameterValue, "bbox", "the lower corner of the bounding box is above or right of the upper corner")
 	}
+	minY, maxY, srid := b.arg(n.MinY)+"::float8", b.arg(n.MaxY)+"::float8", b.arg(n.SRID)
 	if n.SRID != l.SRID {
 		// A box reaching a pole, as clients send when zoomed out to the whole world,
-		// cannot be projected to a conic or cylindrical CRS: stop it just short of the
-		// pole. In a projected CRS this trims a tenth of a millimetre from a box edge
-		// that lies exactly at y = ±90 m.
-		n.MinY = math.Max(n.MinY, -89.999999)
-		n.MaxY = math.Min(n.MaxY, 89.999999)
+		// cannot be projected to a conic or cylindrical CRS: in a geographic CRS, stop it
+		// just short of the pole. Other CRSs keep their values, which are metres or feet.
+		geographic := "(SELECT coalesce(bool_or(proj4text LIKE " + b.arg("%+proj=longlat%") + "::text), false) FROM spatial_ref_sys WHERE srid = " + srid + "::integer)"
+		minY = fmt.Sprintf("CASE WHEN %s THEN greatest(%s, %s::float8) ELSE %s END", geographic, minY, b.arg(-89.999999), minY)
+		maxY = fmt.Sprintf("CASE WHEN %s THEN least(%s, %s::float8) ELSE %s END", geographic, maxY, b.arg(89.999999), maxY)
 	}
-	env := fmt.Sprintf("ST_MakeEnvelope(%s::float8, %s::float8, %s::float8, %s::float8, %s::integer)",
-		b.arg(n.MinX), b.arg(n.MinY), b.arg(n.MaxX), b.arg(n.MaxY), b.arg(n.SRID))
+	env := fmt.Sprintf("ST_MakeEnvelope(%s::float8, %s, %s::float8, %s, %s::integer)",
+		b.arg(n.MinX), minY, b.arg(n.MaxX), maxY, srid)
 	if n.SRID != l.SRID {
 		// Densify the edges first so that the box keeps its shape once reprojected.
 		seg := math.Max(n.MaxX-n.MinX, n.MaxY-n.MinY) / 32

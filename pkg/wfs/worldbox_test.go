@@ -17,7 +17,21 @@ func TestGetFeature_WorldBBox(t *testing.T) {
 			t.Errorf("BBOX=%s matched %d ducts, want all %d", bbox, got, all)
 		}
 	}
-	r := get(t, srv, getFeature("2.0.0", "duct", "BBOX", "NaN,NaN,NaN,NaN"))
+	// A box in another projected CRS keeps its values: only latitudes are bounded. The
+	// box spans the middle half of the ducts' positions in EPSG:3857.
+	box := queryStrings(t, srv.Pool, `SELECT concat_ws(',', percentile_cont(0.25) WITHIN GROUP (ORDER BY x), percentile_cont(0.25) WITHIN GROUP (ORDER BY y),
+			percentile_cont(0.75) WITHIN GROUP (ORDER BY x), percentile_cont(0.75) WITHIN GROUP (ORDER BY y))
+		FROM (SELECT ST_X(p) AS x, ST_Y(p) AS y FROM (SELECT ST_Transform(ST_PointOnSurface(geom), 3857) AS p FROM netdata.duct) s) c`)[0]
+	want := queryInt(t, srv.Pool, `SELECT count(*) FROM netdata.duct, (SELECT string_to_array($1, ',')::float8[] AS a) b
+		WHERE ST_Intersects(geom, ST_Transform(ST_Segmentize(ST_MakeEnvelope(a[1], a[2], a[3], a[4], 3857), 100), 2154))`, box)
+	if want == 0 || want == all {
+		t.Fatalf("the EPSG:3857 test box %s holds %d of %d ducts; it should hold some", box, want, all)
+	}
+	r := get(t, srv, getFeature("2.0.0", "duct", "RESULTTYPE", "hits", "BBOX", box+",urn:ogc:def:crs:EPSG::3857"))
+	if got := intAttr(t, expectOK(t, r), "numberMatched"); got != want {
+		t.Errorf("BBOX %s in EPSG:3857 matched %d ducts, want %d", box, got, want)
+	}
+	r = get(t, srv, getFeature("2.0.0", "duct", "BBOX", "NaN,NaN,NaN,NaN"))
 	expectException(t, r, http.StatusBadRequest, "InvalidParameterValue", "bbox")
 }
 
