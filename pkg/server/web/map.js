@@ -30,6 +30,8 @@ const WMS_PATH = 'wms';
 const WMS_TILE_SIZE = 256;
 // Side of the GetFeatureInfo map around a click, in pixels. The click is its centre.
 const WMS_INFO_SIZE = 101;
+// Half the equator's length in EPSG:3857 metres: the x of the antimeridian.
+const EARTH_HALF_CIRCUMFERENCE = 20037508.342789244;
 
 function setStatus(text) {
   statusElement.textContent = text;
@@ -325,23 +327,19 @@ function featuresAt(map, layerIds, point) {
 }
 
 // wmsFeaturesAt requests the features drawn around a point from the WMS, with a
-// GetFeatureInfo request on a small map centred on it, topmost layer first. It returns
-// them in the form featureInfo reads.
-// NOTE: the request is in CRS:84 rather than EPSG:3857, the CRS of the tiles. The
-// server's query clamps the y of a box in another CRS than the layer's to ±90, as for a
-// latitude, so EPSG:3857 requests on layers stored in EPSG:2154 fail with HTTP 500. The
-// CRS:84 box covers the same ground, and the server counts the tolerance in the larger
-// of its two pixel sizes in degrees.
+// GetFeatureInfo request on a small map centred on it, in the CRS of the WMS images,
+// topmost layer first. It returns them in the form featureInfo reads.
 async function wmsFeaturesAt(map, names, lngLat) {
   const centre = maplibregl.MercatorCoordinate.fromLngLat(lngLat);
-  // MapLibre draws the world 512 CSS pixels wide at zoom 0; Mercator units span it.
-  const pixel = 1 / (512 * 2 ** map.getZoom());
+  // MapLibre draws the world 512 CSS pixels wide at zoom 0; EPSG:3857 metres span
+  // the Mercator unit square, 2 * EARTH_HALF_CIRCUMFERENCE wide.
+  const pixel = (2 * EARTH_HALF_CIRCUMFERENCE) / (512 * 2 ** map.getZoom());
   const half = (WMS_INFO_SIZE - 1) / 2;
-  const northWest = new maplibregl.MercatorCoordinate(centre.x - (half + 0.5) * pixel, centre.y - (half + 0.5) * pixel).toLngLat();
-  const southEast = new maplibregl.MercatorCoordinate(centre.x + (half + 0.5) * pixel, centre.y + (half + 0.5) * pixel).toLngLat();
-  const bbox = [northWest.lng, southEast.lat, southEast.lng, northWest.lat];
+  const x = (centre.x * 2 - 1) * EARTH_HALF_CIRCUMFERENCE;
+  const y = (1 - centre.y * 2) * EARTH_HALF_CIRCUMFERENCE;
+  const bbox = [x - (half + 0.5) * pixel, y - (half + 0.5) * pixel, x + (half + 0.5) * pixel, y + (half + 0.5) * pixel];
   const topmostFirst = [...names].reverse();
-  const url = `${WMS_PATH}?${wmsParameters('GetFeatureInfo', topmostFirst, 'CRS:84')}` +
+  const url = `${WMS_PATH}?${wmsParameters('GetFeatureInfo', topmostFirst, 'EPSG:3857')}` +
     `&QUERY_LAYERS=${topmostFirst.map(encodeURIComponent).join(',')}&BBOX=${bbox.join(',')}` +
     `&WIDTH=${WMS_INFO_SIZE}&HEIGHT=${WMS_INFO_SIZE}&I=${half}&J=${half}` +
     `&INFO_FORMAT=application/json&FEATURE_COUNT=${MAX_POPUP_FEATURES}`;
