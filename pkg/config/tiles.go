@@ -73,8 +73,8 @@ type TileReduction struct {
 	Fields []string `mapstructure:"fields"`
 	// SimplifyPx is the simplification tolerance, in screen pixels of a 256-pixel tile.
 	SimplifyPx float64 `mapstructure:"simplify_px"`
-	// MinSizePx drops lines and polygons whose bounding box is smaller than this many
-	// pixels in both directions. Points are never dropped.
+	// MinSizePx writes lines and polygons whose bounding box is smaller than this many
+	// pixels in both directions as a point at the centre of that box.
 	MinSizePx float64 `mapstructure:"min_size_px"`
 }
 
@@ -173,7 +173,7 @@ func (c *Config) validateTiles(add func(format string, args ...any)) {
 			add("%s: the layer is configured twice", where)
 		}
 		seen[tl.Name] = true
-		validateTileLayer(where, tl, t.Extent, add)
+		validateTileLayer(where, tl, t.Extent, t.Buffer, add)
 	}
 	for i, g := range t.Groups {
 		where := fmt.Sprintf("tiles.groups[%d] (%s)", i, g.Name)
@@ -200,7 +200,7 @@ func (c *Config) validateTiles(add func(format string, args ...any)) {
 	}
 }
 
-func validateTileLayer(where string, tl TileLayer, extent int, add func(format string, args ...any)) {
+func validateTileLayer(where string, tl TileLayer, extent, defaultBuffer int, add func(format string, args ...any)) {
 	maxZoom := tl.MaxZoom
 	if maxZoom == 0 {
 		maxZoom = DefaultTileMaxZoom
@@ -222,6 +222,16 @@ func validateTileLayer(where string, tl TileLayer, extent int, add func(format s
 		previous = r.MaxZoom
 		if r.SimplifyPx < 0 || r.MinSizePx < 0 {
 			add("%s: reduce[%d]: simplify_px and min_size_px must not be negative", where, j)
+		}
+		// A feature below the minimum size that meets the tile has the centre of its box
+		// within half that size of the tile, which must stay within the buffer.
+		buffer := defaultBuffer
+		if tl.Buffer != nil {
+			buffer = *tl.Buffer
+		}
+		if r.MinSizePx*float64(extent)/256/2 > float64(buffer) {
+			add("%s: reduce[%d]: min_size_px %v is more than twice the buffer (%d units, %v pixels)",
+				where, j, r.MinSizePx, buffer, float64(buffer)*256/float64(extent))
 		}
 	}
 	if len(tl.Reduce) > 0 && previous != tl.CompleteZoom-1 {

@@ -62,6 +62,7 @@ func TestValidateTiles(t *testing.T) {
       reduce:
         - {max_zoom: 12}
         - {max_zoom: 11, simplify_px: -1}
+        - {max_zoom: 13, min_size_px: 400}
     - name: technical_point
       min_zoom: 10
       complete_zoom: 14
@@ -80,7 +81,7 @@ func TestValidateTiles(t *testing.T) {
 	for _, want := range []string{
 		"tiles.extent", "tiles.cache.backend", "(nowhere): no published layer",
 		"(duct): min_zoom 14 and max_zoom 12", "greater than the previous rule", "must not be negative",
-		"must be complete_zoom - 1", "(technical_point): complete_zoom 14 is above min_zoom 10",
+		"must be complete_zoom - 1", "min_size_px 400 is more than twice the buffer", "(technical_point): complete_zoom 14 is above min_zoom 10",
 		"already a layer or group name", "(empty): layers is empty", `layer "route" is listed twice`, `layer "ghost" is not published`,
 	} {
 		if !strings.Contains(msg, want) {

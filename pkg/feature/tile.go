@@ -32,8 +32,8 @@ type TileLayer struct {
 	// SimplifyPx is the simplification tolerance in pixels (1/256 of the tile); 0 keeps
 	// every vertex that MVT's integer grid keeps.
 	SimplifyPx float64
-	// MinSizePx drops lines and polygons whose bounding box is smaller than this many
-	// pixels in both directions; 0 drops none.
+	// MinSizePx writes lines and polygons whose bounding box is smaller than this many
+	// pixels in both directions as a point at the centre of that box; 0 writes none so.
 	MinSizePx float64
 	// Complete writes every feature that intersects the tile: a line or polygon that
 	// MVT's integer grid reduces to nothing is written as a point instead of left out.

@@ -70,21 +70,39 @@ func writeTileLayer(b *builder, q *feature.TileQuery, tl *feature.TileLayer, til
 
 	key := ident(l.Key)
 	geomAlias := uniqueAlias("mvt_geom", tl.Fields, l.Key)
-	g := "t." + ident(l.Geometry)
-	if tl.SimplifyPx > 0 && !isPointType(l.GeometryType) {
-		g = fmt.Sprintf("ST_Simplify(%s, %s::float8 * q.px, true)", g, b.arg(tl.SimplifyPx))
-	}
+	geomCol := "t." + ident(l.Geometry)
+	raw := geomCol
 	if l.SRID != q.SRID {
-		g = fmt.Sprintf("ST_Transform(%s, %s::integer)", g, srid)
+		raw = fmt.Sprintf("ST_Transform(%s, %s::integer)", raw, srid)
+	}
+	g := raw
+	if tl.SimplifyPx > 0 && !isPointType(l.GeometryType) {
+		g = fmt.Sprintf("ST_Simplify(%s, %s::float8 * q.px, true)", geomCol, b.arg(tl.SimplifyPx))
+		if l.SRID != q.SRID {
+			g = fmt.Sprintf("ST_Transform(%s, %s::integer)", g, srid)
+		}
 	}
 	buffer, clipFlag := b.arg(tl.Buffer), b.arg(tl.Clip)
 	mvtGeom := fmt.Sprintf("ST_AsMVTGeom(%s, q.tile::box2d, %s::integer, %s::integer, %s::boolean)", g, extent, buffer, clipFlag)
-	if tl.Complete && !isPointType(l.GeometryType) {
+	if !isPointType(l.GeometryType) {
 		// A line or polygon smaller than one MVT unit collapses to nothing on the integer
-		// grid. A complete tile still carries it, as a point on its clipped geometry.
+		// grid. The tile still carries it, as a point on its clipped geometry.
 		point := fmt.Sprintf("ST_AsMVTGeom(ST_PointOnSurface(ST_ClipByBox2D(%s, q.clip::box2d)), q.tile::box2d, %s::integer, %s::integer, %s::boolean)",
-			g, extent, buffer, clipFlag)
+			raw, extent, buffer, clipFlag)
 		mvtGeom = "coalesce(" + mvtGeom + ", " + point + ")"
+		if tl.MinSizePx > 0 {
+			// Below the minimum size, a line or polygon is a point at the centre of its
+			// bounding box. The box2d casts read the bounding box stored with the
+			// geometry, where ST_XMin and the like would decode the whole geometry.
+			bb := geomCol + "::box2d"
+			minSize := b.arg(tl.MinSizePx) + "::float8 * q.px"
+			centre := fmt.Sprintf("ST_SetSRID(ST_MakePoint((ST_XMin(%[1]s) + ST_XMax(%[1]s)) / 2, (ST_YMin(%[1]s) + ST_YMax(%[1]s)) / 2), %[2]s::integer)", bb, b.arg(l.SRID))
+			if l.SRID != q.SRID {
+				centre = fmt.Sprintf("ST_Transform(%s, %s::integer)", centre, srid)
+			}
+			mvtGeom = fmt.Sprintf("CASE WHEN ST_XMax(%[1]s) - ST_XMin(%[1]s) < %[2]s AND ST_YMax(%[1]s) - ST_YMin(%[1]s) < %[2]s THEN ST_AsMVTGeom(%[3]s, q.tile::box2d, %[4]s::integer, %[5]s::integer, %[6]s::boolean) ELSE %[7]s END",
+				bb, minSize, centre, extent, buffer, clipFlag, mvtGeom)
+		}
 	}
 
 	b.sql.WriteString("coalesce((SELECT ST_AsMVT(m, " + b.arg(tl.Name) + "::text, " + extent + "::integer, " +
@@ -94,12 +112,7 @@ func writeTileLayer(b *builder, q *feature.TileQuery, tl *feature.TileLayer, til
 		b.sql.WriteString(", " + tileFieldExpr(f) + " AS " + ident(f.Column))
 	}
 	b.sql.WriteString(" FROM " + tableOf(l) + " AS t, (SELECT tile, clip, env, " + px + " AS px FROM (SELECT " +
-		tile + " AS tile, " + clip + " AS clip, " + env + " AS env) e) q WHERE t." + ident(l.Geometry) + " && q.env")
-	if tl.MinSizePx > 0 && !isPointType(l.GeometryType) {
-		g := "t." + ident(l.Geometry)
-		minSize := b.arg(tl.MinSizePx) + "::float8 * q.px"
-		b.sql.WriteString(fmt.Sprintf(" AND (ST_Dimension(%[1]s) = 0 OR ST_XMax(%[1]s) - ST_XMin(%[1]s) >= %[2]s OR ST_YMax(%[1]s) - ST_YMin(%[1]s) >= %[2]s)", g, minSize))
-	}
+		tile + " AS tile, " + clip + " AS clip, " + env + " AS env) e) q WHERE " + geomCol + " && q.env")
 	// ST_AsMVT skips rows whose geometry is NULL, so no filter on it is needed, and one
 	// would cost twice: PostgreSQL flattens the subquery and evaluates the ST_AsMVTGeom
 	// expression once in the filter and once more in the row.

@@ -3,7 +3,9 @@ package tiles_test
 import (
 	"bytes"
 	"fmt"
+	"math"
 	"net/http"
+	"slices"
 	"strings"
 	"testing"
 
@@ -303,8 +305,8 @@ func TestFeatureIDsAndTypes(t *testing.T) {
 	}
 }
 
-// A line smaller than one MVT unit is still in a complete tile, as a point, and left out
-// below the complete zoom.
+// A line smaller than one MVT unit is still in a complete tile, as a point, and below
+// the complete zoom too, where it is smaller than the minimum size.
 func TestTinyFeatureAtCompleteZoom(t *testing.T) {
 	srv := testserver.Start(t)
 	tms := tiles.WebMercatorQuad()
@@ -326,9 +328,69 @@ func TestTinyFeatureAtCompleteZoom(t *testing.T) {
 	if got := toCRS(p, b, 4096); got.X()-c.X() > unit || c.X()-got.X() > unit || got.Y()-c.Y() > unit || c.Y()-got.Y() > unit {
 		t.Errorf("point at %v, want within one unit of %v", got, c)
 	}
-	reduced, resp := fetchTile(t, tileURL(srv, tms.ID, "duct", 13, x/4, y/4))
-	if reduced.layers["duct"] != nil || resp.status != http.StatusNoContent {
-		t.Errorf("zoom 13 (reduced) has the tiny duct: status %d", resp.status)
+	reduced, _ := fetchTile(t, tileURL(srv, tms.ID, "duct", 13, x/4, y/4))
+	if l := reduced.layers["duct"]; l == nil || len(l.Features) != 1 || int64(reduced.raw["duct"].Features[0].GetId()) != id {
+		t.Fatalf("the tiny duct is missing from the reduced tile 13/%d/%d", x/4, y/4)
+	} else if _, ok := l.Features[0].Geometry.(orb.Point); !ok {
+		t.Errorf("at zoom 13 the tiny duct is a %T, want a point", l.Features[0].Geometry)
+	}
+}
+
+// Below the minimum size, ducts are points at the centre of their bounding box, each
+// with its own id, even when they draw the same pixel; the complete zoom has their lines.
+func TestSmallFeaturesArePoints(t *testing.T) {
+	srv := testserver.Start(t)
+	tms := tiles.WebMercatorQuad()
+	_, x15, y15 := parisSubTile(15, 0, 1)
+	z, x, y := 13, x15/4, y15/4
+	b := tms.TileBounds(z, x, y)
+	c := b.Center()
+	d := tms.TileSpan(z) / 256 / 10 // a tenth of a pixel
+	// The three bounding boxes have the same centre.
+	want := []int64{
+		insertDuct(t, srv.Pool, "SMALL-A", mercatorWKT(orb.Point{c[0] - d, c[1]}, orb.Point{c[0] + d, c[1]})),
+		insertDuct(t, srv.Pool, "SMALL-B", mercatorWKT(orb.Point{c[0], c[1] - d}, orb.Point{c[0], c[1] + d})),
+		insertDuct(t, srv.Pool, "SMALL-C", mercatorWKT(orb.Point{c[0] - d, c[1] - d}, orb.Point{c[0] + d, c[1] + d})),
+	}
+
+	tile, _ := fetchTile(t, tileURL(srv, tms.ID, "duct", z, x, y))
+	var got []int64
+	if l := tile.layers["duct"]; l != nil {
+		for i, f := range l.Features {
+			id := int64(tile.raw["duct"].Features[i].GetId())
+			got = append(got, id)
+			p, ok := f.Geometry.(orb.Point)
+			if !ok {
+				t.Errorf("zoom %d: duct %d is a %T, want a point", z, id, f.Geometry)
+				continue
+			}
+			// The server finds the centre in Lambert-93: allow a fifth of a pixel.
+			if q := toCRS(p, b, 4096); math.Abs(q[0]-c[0]) > 2*d || math.Abs(q[1]-c[1]) > 2*d {
+				t.Errorf("zoom %d: duct %d is at %v, want the centre of its box %v", z, id, q, c)
+			}
+		}
+	}
+	slices.Sort(got)
+	if !slices.Equal(got, want) {
+		t.Errorf("zoom %d tile holds ducts %v, want %v", z, got, want)
+	}
+	// At zoom 15, which is complete, each duct is a line in the tiles under the zoom 13 tile.
+	var lines []int64
+	for dx := 0; dx < 4; dx++ {
+		for dy := 0; dy < 4; dy++ {
+			tile, _ := fetchTile(t, tileURL(srv, tms.ID, "duct", 15, x*4+dx, y*4+dy))
+			if l := tile.layers["duct"]; l != nil {
+				for i, f := range l.Features {
+					if _, ok := f.Geometry.(orb.LineString); ok {
+						lines = append(lines, int64(tile.raw["duct"].Features[i].GetId()))
+					}
+				}
+			}
+		}
+	}
+	slices.Sort(lines)
+	if lines = slices.Compact(lines); !slices.Equal(lines, want) {
+		t.Errorf("zoom 15 tiles hold the lines of ducts %v, want %v", lines, want)
 	}
 }
 

@@ -117,6 +117,8 @@ type dbRow struct {
 	// CRS, in pixels of the tile's zoom; points have 0.
 	sizePx    float64
 	dimension int
+	// centre is the centre of the feature's bounding box, in MVT units of the tile.
+	centre orb.Point
 }
 
 // readRows returns the database rows of ids, with where they lie relative to the tile.
@@ -128,7 +130,9 @@ func readRows(t *testing.T, srv *testserver.Server, e expectation, tms *tiles.Ti
 		ST_Intersects(g, ST_MakeEnvelope($2, $3, $4, $5, $6)),
 		ST_Intersects(g, ST_Expand(ST_MakeEnvelope($2, $3, $4, $5, $6), $7::float8)),
 		greatest(ST_XMax(g) - ST_XMin(g), ST_YMax(g) - ST_YMin(g)) / $8::float8,
-		ST_Dimension(g)`, pgx.Identifier{l.Key}.Sanitize())
+		ST_Dimension(g),
+		((ST_XMin(g) + ST_XMax(g)) / 2 - $2) / $8::float8 * 16,
+		($5 - (ST_YMin(g) + ST_YMax(g)) / 2) / $8::float8 * 16`, pgx.Identifier{l.Key}.Sanitize())
 	for _, f := range e.fields {
 		sql += ", t." + pgx.Identifier{f}.Sanitize() + "::text"
 	}
@@ -144,7 +148,7 @@ func readRows(t *testing.T, srv *testserver.Server, e expectation, tms *tiles.Ti
 	for rows.Next() {
 		var id int64
 		r := dbRow{values: map[string]*string{}}
-		dest := []any{&id, &r.source, &r.inTile, &r.inBuffer, &r.sizePx, &r.dimension}
+		dest := []any{&id, &r.source, &r.inTile, &r.inBuffer, &r.sizePx, &r.dimension, &r.centre[0], &r.centre[1]}
 		vals := make([]*string, len(e.fields))
 		for i := range vals {
 			dest = append(dest, &vals[i])
@@ -202,12 +206,10 @@ func checkLayer(t *testing.T, srv *testserver.Server, tile decodedTile, tms *til
 	}
 	rows := readRows(t, srv, e, tms, bounds, ids)
 
-	// At a complete zoom, every feature that intersects the tile is there.
-	if e.complete {
-		for _, id := range idsInTile(t, srv, e.layer, tms, bounds) {
-			if !slices.Contains(ids, id) {
-				t.Errorf("%s: feature %d intersects the tile but is missing", where, id)
-			}
+	// At every zoom, complete or reduced, every feature that intersects the tile is there.
+	for _, id := range idsInTile(t, srv, e.layer, tms, bounds) {
+		if !slices.Contains(ids, id) {
+			t.Errorf("%s: feature %d intersects the tile but is missing", where, id)
 		}
 	}
 
@@ -232,23 +234,22 @@ func checkLayer(t *testing.T, srv *testserver.Server, tile decodedTile, tms *til
 				break
 			}
 		}
+		_, isPoint := g.(orb.Point)
 		if !e.complete && e.minSizePx > 0 && row.dimension > 0 && row.sizePx < 0.9*e.minSizePx {
-			t.Errorf("%s: feature %d is %.2f pixels across, below the minimum size of %v", where, id, row.sizePx, e.minSizePx)
+			if p, ok := g.(orb.Point); !ok {
+				t.Errorf("%s: feature %d is %.2f pixels across, below the minimum size of %v, but not a point", where, id, row.sizePx, e.minSizePx)
+			} else if d := math.Hypot(p[0]-row.centre[0], p[1]-row.centre[1]); d > 2 {
+				t.Errorf("%s: feature %d is a point %.1f MVT units from the centre of its box", where, id, d)
+			}
+		}
+		if !e.complete && row.dimension > 0 && row.sizePx > 1.1*e.minSizePx && row.sizePx > 0.1 && isPoint {
+			t.Errorf("%s: feature %d is %.2f pixels across, above the minimum size of %v, but written as a point", where, id, row.sizePx, e.minSizePx)
 		}
 		if row.inTile {
 			checkGeometry(t, srv, where, id, e, tms, bounds, g, extent)
 		}
 	}
 
-	// Below the complete zoom, features clearly above the minimum size are kept.
-	if !e.complete {
-		all := idsInTile(t, srv, e.layer, tms, bounds)
-		for id, row := range readRows(t, srv, e, tms, bounds, all) {
-			if (row.dimension == 0 || row.sizePx > 1.1*e.minSizePx) && !slices.Contains(ids, id) && row.inTile {
-				t.Errorf("%s: feature %d (%.2f pixels across) is missing", where, id, row.sizePx)
-			}
-		}
-	}
 }
 
 // checkValues compares a feature's tags with the database row: the configured fields
@@ -327,12 +328,9 @@ func checkGeometry(t *testing.T, srv *testserver.Server, where string, id int64,
 	if err != nil {
 		t.Fatalf("%s: feature %d: compare geometries: %v", where, id, err)
 	}
-	_, isPoint := g.(orb.Point)
-	if isPoint && dbDimension > 0 {
-		// A line or polygon smaller than one MVT unit, written as a point.
-		if !e.complete {
-			t.Errorf("%s: feature %d: a line or polygon written as a point below the complete zoom", where, id)
-		}
+	if _, isPoint := g.(orb.Point); isPoint && dbDimension > 0 {
+		// A line or polygon smaller than one MVT unit, or below the zoom's minimum size,
+		// written as a point: checkLayer checks its size.
 		fromDB = nil
 	}
 	if toDB != nil && *toDB/unit > tolerance {
