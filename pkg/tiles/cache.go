@@ -5,6 +5,7 @@ import (
 	"compress/gzip"
 	"context"
 	"crypto/sha256"
+	"encoding/binary"
 	"encoding/hex"
 	"errors"
 	"fmt"
@@ -55,8 +56,15 @@ type entry struct {
 }
 
 // entryMagic starts every cached value, with a version digit for the format: magic,
-// 16 hexadecimal digits of ETag, then the gzip-compressed tile.
-const entryMagic = "FVT1"
+// 16 hexadecimal digits of ETag, the length of the compressed tile as 4 bytes (big
+// endian), the gzip-compressed tile, then the tile itself. Both forms take about 2.7
+// times the space of the compressed one (88 KB and 146 KB for a dense tile), and spare
+// the requests without gzip a decompression: 1 ms of CPU for that tile.
+const entryMagic = "FVT2"
+
+// entryMagicGzipOnly starts the values of the previous format, which held the
+// compressed tile only: magic, ETag, compressed tile.
+const entryMagicGzipOnly = "FVT1"
 
 const etagDigits = 16
 
@@ -105,23 +113,46 @@ func (e *entry) encode() ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	out := make([]byte, 0, len(entryMagic)+etagDigits+len(z))
+	raw, err := e.raw()
+	if err != nil {
+		return nil, err
+	}
+	out := make([]byte, 0, len(entryMagic)+etagDigits+4+len(z)+len(raw))
 	out = append(out, entryMagic...)
 	out = append(out, e.ETag...)
-	return append(out, z...), nil
+	out = binary.BigEndian.AppendUint32(out, uint32(len(z)))
+	out = append(out, z...)
+	return append(out, raw...), nil
 }
 
 var errBadEntry = errors.New("tiles: cached value is not a tile entry")
 
 // decodeEntry reads a value written by encode.
 func decodeEntry(v []byte) (*entry, error) {
-	if len(v) < len(entryMagic)+etagDigits || string(v[:len(entryMagic)]) != entryMagic {
+	if len(v) < len(entryMagic)+etagDigits {
 		return nil, errBadEntry
 	}
-	body := v[len(entryMagic)+etagDigits:]
+	magic, body := string(v[:len(entryMagic)]), v[len(entryMagic)+etagDigits:]
 	e := &entry{ETag: string(v[len(entryMagic) : len(entryMagic)+etagDigits])}
-	if len(body) > 0 {
-		e.Gzip = body
+	switch magic {
+	case entryMagic:
+		if len(body) < 4 {
+			return nil, errBadEntry
+		}
+		n := binary.BigEndian.Uint32(body)
+		body = body[4:]
+		if uint64(n) > uint64(len(body)) {
+			return nil, errBadEntry
+		}
+		if n > 0 {
+			e.Gzip, e.Raw = body[:n], body[n:]
+		}
+	case entryMagicGzipOnly:
+		if len(body) > 0 {
+			e.Gzip = body
+		}
+	default:
+		return nil, errBadEntry
 	}
 	return e, nil
 }

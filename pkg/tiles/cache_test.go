@@ -24,12 +24,28 @@ func TestEntryRoundTrip(t *testing.T) {
 	if got.ETag != e.ETag || len(got.ETag) != etagDigits {
 		t.Errorf("ETag %q, want %q", got.ETag, e.ETag)
 	}
-	back, err := got.raw()
+	if !bytes.Equal(got.Raw, raw) {
+		t.Error("the decoded entry does not hold the tile uncompressed")
+	}
+	zipped, err := got.gzipped()
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !bytes.Equal(back, raw) {
-		t.Error("the decoded tile differs from the encoded one")
+	unzipped := &entry{ETag: got.ETag, Gzip: zipped}
+	if back, err := unzipped.raw(); err != nil || !bytes.Equal(back, raw) {
+		t.Errorf("the decoded entry's compressed tile does not decompress to the tile: %v", err)
+	}
+
+	// A value of the format that held the compressed tile only.
+	old, err := decodeEntry(append([]byte(entryMagicGzipOnly+e.ETag), zipped...))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if back, err := old.raw(); err != nil || !bytes.Equal(back, raw) {
+		t.Errorf("a value of the previous format does not give the tile back: %v", err)
+	}
+	if _, err := decodeEntry(append([]byte(entryMagic+e.ETag), 0, 0, 0xff, 0xff, 1, 2)); err == nil {
+		t.Error("a value with a compressed length past its end was decoded")
 	}
 	if newEntry(append(raw, 'x')).ETag == e.ETag {
 		t.Error("two different tiles have the same ETag")
