@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"math"
 	"strings"
 
 	"github.com/fourreau/fourreau/pkg/feature"
@@ -124,12 +123,7 @@ func mapColumns(q *feature.MapQuery, b *builder) error {
 // second index scan.
 func mapWhere(q *feature.MapQuery, b *builder) error {
 	l := q.Layer
-	env := fmt.Sprintf("ST_MakeEnvelope(%s::float8, %s::float8, %s::float8, %s::float8, %s::integer)",
-		b.arg(q.BBox.MinX), b.arg(q.BBox.MinY), b.arg(q.BBox.MaxX), b.arg(q.BBox.MaxY), b.arg(q.BBox.SRID))
-	if q.BBox.SRID != l.SRID {
-		seg := math.Max(q.BBox.MaxX-q.BBox.MinX, q.BBox.MaxY-q.BBox.MinY) / 32
-		env = fmt.Sprintf("ST_Transform(ST_Segmentize(%s, %s::float8), %s::integer)", env, b.arg(seg), b.arg(l.SRID))
-	}
+	env := b.boxIn(q.BBox.MinX, q.BBox.MinY, q.BBox.MaxX, q.BBox.MaxY, q.BBox.SRID, l.SRID)
 	fmt.Fprintf(&b.sql, "t.%s && %s", ident(l.Geometry), env)
 	if q.Filter != nil {
 		b.sql.WriteString(" AND (")

@@ -348,24 +348,8 @@ func (b *builder) bbox(l *feature.Layer, n filter.BBox) error {
 	if n.MinX > n.MaxX || n.MinY > n.MaxY {
 		return ows.Errorf(ows.InvalidParameterValue, "bbox", "the lower corner of the bounding box is above or right of the upper corner")
 	}
-	minY, maxY, srid := b.arg(n.MinY)+"::float8", b.arg(n.MaxY)+"::float8", b.arg(n.SRID)
+	env := b.boxIn(n.MinX, n.MinY, n.MaxX, n.MaxY, n.SRID, l.SRID)
 	if n.SRID != l.SRID {
-		// A box reaching a pole, as clients send when zoomed out to the whole world,
-		// cannot be projected to a conic or cylindrical CRS: in a geographic CRS, stop it
-		// just short of the pole. Other CRSs keep their values, which are metres or feet.
-		geographic := "(SELECT coalesce(bool_or(proj4text LIKE " + b.arg("%+proj=longlat%") + "::text), false) FROM spatial_ref_sys WHERE srid = " + srid + "::integer)"
-		minY = fmt.Sprintf("CASE WHEN %s THEN greatest(%s, %s::float8) ELSE %s END", geographic, minY, b.arg(-89.999999), minY)
-		maxY = fmt.Sprintf("CASE WHEN %s THEN least(%s, %s::float8) ELSE %s END", geographic, maxY, b.arg(89.999999), maxY)
-	}
-	env := fmt.Sprintf("ST_MakeEnvelope(%s::float8, %s, %s::float8, %s, %s::integer)",
-		b.arg(n.MinX), minY, b.arg(n.MaxX), maxY, srid)
-	if n.SRID != l.SRID {
-		// Densify the edges first so that the box keeps its shape once reprojected.
-		seg := math.Max(n.MaxX-n.MinX, n.MaxY-n.MinY) / 32
-		if seg <= 0 {
-			seg = 1
-		}
-		env = fmt.Sprintf("ST_Transform(ST_Segmentize(%s, %s::float8), %s::integer)", env, b.arg(seg), b.arg(l.SRID))
 		fmt.Fprintf(&b.sql, "ST_Intersects(%s, %s)", ident(l.Geometry), env)
 		return nil
 	}
@@ -374,4 +358,27 @@ func (b *builder) bbox(l *feature.Layer, n filter.BBox) error {
 	// town-sized BBOX on the benchmark dataset.
 	fmt.Fprintf(&b.sql, "(%[1]s && %[2]s AND (%[1]s @ %[2]s OR ST_Intersects(%[1]s, %[2]s)))", ident(l.Geometry), env)
 	return nil
+}
+
+// boxIn returns the SQL of a box given in EPSG:srid as a geometry in EPSG:layerSRID. A
+// box in another CRS is densified before it is transformed, so that it keeps its shape.
+func (b *builder) boxIn(minX, minY, maxX, maxY float64, srid, layerSRID int) string {
+	x0, x1, crs := b.arg(minX)+"::float8", b.arg(maxX)+"::float8", b.arg(srid)+"::integer"
+	y0, y1 := b.arg(minY)+"::float8", b.arg(maxY)+"::float8"
+	if srid == layerSRID {
+		return fmt.Sprintf("ST_MakeEnvelope(%s, %s, %s, %s, %s)", x0, y0, x1, y1, crs)
+	}
+	// A box reaching a pole, as clients send when zoomed out to the whole world, cannot
+	// be projected to a conic or cylindrical CRS: in a geographic CRS, stop it just
+	// short of the pole. Other CRSs keep their values, which are metres or feet.
+	geographic := "(SELECT coalesce(bool_or(proj4text LIKE " + b.arg("%+proj=longlat%") + "::text), false) FROM spatial_ref_sys WHERE srid = " + crs + ")"
+	south, north := b.arg(-89.999999)+"::float8", b.arg(89.999999)+"::float8"
+	y0 = fmt.Sprintf("CASE WHEN %s THEN greatest(%s, %s) ELSE %s END", geographic, y0, south, y0)
+	y1 = fmt.Sprintf("CASE WHEN %s THEN least(%s, %s) ELSE %s END", geographic, y1, north, y1)
+	seg := math.Max(maxX-minX, maxY-minY) / 32
+	if seg <= 0 {
+		seg = 1
+	}
+	return fmt.Sprintf("ST_Transform(ST_Segmentize(ST_MakeEnvelope(%s, %s, %s, %s, %s), %s::float8), %s::integer)",
+		x0, y0, x1, y1, crs, b.arg(seg), b.arg(layerSRID))
 }

@@ -511,3 +511,36 @@ func TestGetMap_ConcurrentRequestsAgree(t *testing.T) {
 		}
 	}
 }
+
+// A map of the whole world, as clients ask when zoomed out, reaches the poles, which
+// Lambert-93 cannot hold: the layers stored in it are still drawn.
+func TestGetMap_WholeWorld(t *testing.T) {
+	srv := startServer(t)
+	var lon, lat float64
+	err := srv.Pool.QueryRow(context.Background(), `SELECT ST_X(p), ST_Y(p)
+		FROM (SELECT ST_Transform(ST_SetSRID(ST_Centroid(ST_Extent(geom)::geometry), 2154), 4326) AS p FROM wmstest.lines) x`).Scan(&lon, &lat)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct{ crs, bbox string }{
+		{"EPSG:4326", "-90,-180,90,180"},
+		{"CRS:84", "-180,-90,180,90"},
+	} {
+		r := get(t, srv, mapQuery(map[string]string{"LAYERS": "test_lines", "CRS": tc.crs, "BBOX": tc.bbox, "WIDTH": "720", "HEIGHT": "360"}))
+		if r.status != http.StatusOK {
+			t.Errorf("%s: status %d: %s", tc.crs, r.status, clip(r.body))
+			continue
+		}
+		img := decodePNG(t, r)
+		x, y := int((lon+180)*2), int((90-lat)*2)
+		drawn := false
+		for dx := -2; dx <= 2; dx++ {
+			for dy := -2; dy <= 2; dy++ {
+				drawn = drawn || nrgba(img, x+dx, y+dy) != white
+			}
+		}
+		if !drawn {
+			t.Errorf("%s: nothing drawn around pixel %d,%d, where the test lines are", tc.crs, x, y)
+		}
+	}
+}
