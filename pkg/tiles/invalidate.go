@@ -232,6 +232,11 @@ func (s *Service) Disconnected(err error) {
 	s.listening.Store(false)
 	s.metrics.listenerUp.Set(0)
 	if s.cache != nil && s.guard.trusted.Swap(false) {
+		if errors.Is(err, context.Canceled) {
+			// The server is shutting down: nothing was lost.
+			s.log.Debug("tile cache suspended: listener stopped")
+			return
+		}
 		s.log.Warn("tile cache suspended: change notifications lost", "err", err)
 	}
 }
