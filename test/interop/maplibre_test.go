@@ -278,6 +278,22 @@ ORDER BY k.colour_hex, k.id`
 	return ducts
 }
 
+// showDuct centres the map on the middle of duct d at checkZoom, waits until it is
+// drawn, saves the screenshot under a name that starts with prefix, and reports an
+// error when no pixel near the middle has the colour of the duct's category.
+func showDuct(t *testing.T, b *browser, d sampleDuct, prefix string) image.Image {
+	t.Helper()
+	eval[bool](t, b, fmt.Sprintf(`new Promise((resolve) => { fourreauMap.once('idle', () => resolve(true)); fourreauMap.jumpTo({center: [%f, %f], zoom: %d}); })`,
+		d.Lon, d.Lat, checkZoom))
+	drawn := b.capture(t)
+	saveScreenshot(t, fmt.Sprintf("%s-duct-%d", prefix, d.ID), drawn)
+	if ok, centre := colourNear(drawn, parseHexColour(t, d.Colour)); !ok {
+		t.Errorf("no pixel within %d px of the middle of duct %d has its category colour %s (%s); the centre pixel is %v",
+			pixelWindow, d.ID, d.Colour, d.Category, centre)
+	}
+	return drawn
+}
+
 func parseHexColour(t *testing.T, hex string) color.RGBA {
 	t.Helper()
 	v, err := strconv.ParseUint(strings.TrimPrefix(hex, "#"), 16, 32)
@@ -377,22 +393,14 @@ func TestMapPage_DrawsLayersInChromium(t *testing.T) {
 
 	for _, d := range ducts {
 		t.Run(fmt.Sprintf("duct %d %s", d.ID, d.Category), func(t *testing.T) {
-			want := parseHexColour(t, d.Colour)
-			eval[bool](t, b, fmt.Sprintf(`new Promise((resolve) => { fourreauMap.once('idle', () => resolve(true)); fourreauMap.jumpTo({center: [%f, %f], zoom: %d}); })`,
-				d.Lon, d.Lat, checkZoom))
-			drawn := b.capture(t)
-			saveScreenshot(t, fmt.Sprintf("map-duct-%d", d.ID), drawn)
-			if ok, centre := colourNear(drawn, want); !ok {
-				t.Errorf("no pixel within %d px of the middle of duct %d has its category colour %s (%s); the centre pixel is %v",
-					pixelWindow, d.ID, d.Colour, d.Category, centre)
-			}
+			showDuct(t, b, d, "map")
 
 			b.run(t, "hide ducts", chromedp.Click(chromedp.CSS(`#layers input[data-layer="duct"]`)))
 			eval[bool](t, b, mapIdle)
 			hidden := b.capture(t)
 			b.run(t, "show ducts", chromedp.Click(chromedp.CSS(`#layers input[data-layer="duct"]`)))
 			eval[bool](t, b, mapIdle)
-			if ok, _ := colourNear(hidden, want); ok {
+			if ok, _ := colourNear(hidden, parseHexColour(t, d.Colour)); ok {
 				t.Errorf("with the duct layer hidden, the colour %s is still drawn near duct %d: it does not come from the duct layer", d.Colour, d.ID)
 			}
 		})

@@ -107,15 +107,7 @@ func TestMapPage_WMSImagesInChromium(t *testing.T) {
 
 	for _, d := range ducts {
 		t.Run(fmt.Sprintf("duct %d %s", d.ID, d.Category), func(t *testing.T) {
-			want := parseHexColour(t, d.Colour)
-			eval[bool](t, b, fmt.Sprintf(`new Promise((resolve) => { fourreauMap.once('idle', () => resolve(true)); fourreauMap.jumpTo({center: [%f, %f], zoom: %d}); })`,
-				d.Lon, d.Lat, checkZoom))
-			drawn := b.capture(t)
-			saveScreenshot(t, fmt.Sprintf("wms-duct-%d", d.ID), drawn)
-			if ok, centre := colourNear(drawn, want); !ok {
-				t.Errorf("no pixel within %d px of the middle of duct %d has its category colour %s (%s); the centre pixel is %v",
-					pixelWindow, d.ID, d.Colour, d.Category, centre)
-			}
+			drawn := showDuct(t, b, d, "wms")
 			// No other sampled colour is drawn within 6 m of this duct's middle.
 			for _, other := range ducts {
 				if other.Colour == d.Colour {
