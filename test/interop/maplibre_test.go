@@ -278,13 +278,51 @@ ORDER BY k.colour_hex, k.id`
 	return ducts
 }
 
-// showDuct centres the map on the middle of duct d at checkZoom, waits until it is
-// drawn, saves the screenshot under a name that starts with prefix, and reports an
-// error when no pixel near the middle has the colour of the duct's category.
-func showDuct(t *testing.T, b *browser, d sampleDuct, prefix string) image.Image {
+// loadMapPage opens the map page of srv in the viewport of the tests and waits until
+// the map has loaded; it stops the test when the map failed.
+func loadMapPage(t *testing.T, b *browser, srv *testserver.Server) {
+	t.Helper()
+	b.run(t, "load the map page",
+		chromedp.EmulateViewport(viewportWidth, viewportHeight, chromedp.EmulateScale(1)),
+		chromedp.Navigate(srv.URL+"/"),
+		chromedp.Poll[chromedp.Void](`document.getElementById('map').dataset.mapState !== 'loading'`,
+			chromedp.WithPollingTimeout(2*time.Minute)),
+	)
+	if state := eval[string](t, b, `document.getElementById('map').dataset.mapState`); state != "idle" {
+		t.Fatalf("map state %q after loading, want idle; page status: %q", state,
+			eval[string](t, b, `document.getElementById('map-status').textContent`))
+	}
+}
+
+// centreOn centres the map on the middle of duct d at checkZoom and waits until it
+// is drawn.
+func centreOn(t *testing.T, b *browser, d sampleDuct) {
 	t.Helper()
 	eval[bool](t, b, fmt.Sprintf(`new Promise((resolve) => { fourreauMap.once('idle', () => resolve(true)); fourreauMap.jumpTo({center: [%f, %f], zoom: %d}); })`,
 		d.Lon, d.Lat, checkZoom))
+}
+
+// checkHiddenDuct unticks the duct layer, captures the map and ticks it again, and
+// reports an error when the colour of duct d is still drawn near its middle, which
+// would mean that the colour does not come from the duct layer.
+func checkHiddenDuct(t *testing.T, b *browser, d sampleDuct) {
+	t.Helper()
+	b.run(t, "hide ducts", chromedp.Click(chromedp.CSS(`#layers input[data-layer="duct"]`)))
+	eval[bool](t, b, mapIdle)
+	hidden := b.capture(t)
+	b.run(t, "show ducts", chromedp.Click(chromedp.CSS(`#layers input[data-layer="duct"]`)))
+	eval[bool](t, b, mapIdle)
+	if ok, _ := colourNear(hidden, parseHexColour(t, d.Colour)); ok {
+		t.Errorf("with the duct layer hidden, the colour %s is still drawn near duct %d: it does not come from the duct layer", d.Colour, d.ID)
+	}
+}
+
+// showDuct centres the map on duct d, saves the screenshot under a name that starts
+// with prefix, and reports an error when no pixel near the duct's middle has the
+// colour of its category.
+func showDuct(t *testing.T, b *browser, d sampleDuct, prefix string) image.Image {
+	t.Helper()
+	centreOn(t, b, d)
 	drawn := b.capture(t)
 	saveScreenshot(t, fmt.Sprintf("%s-duct-%d", prefix, d.ID), drawn)
 	if ok, centre := colourNear(drawn, parseHexColour(t, d.Colour)); !ok {
@@ -353,16 +391,7 @@ func TestMapPage_DrawsLayersInChromium(t *testing.T) {
 	}
 
 	b := startBrowser(t)
-	b.run(t, "load the map page",
-		chromedp.EmulateViewport(viewportWidth, viewportHeight, chromedp.EmulateScale(1)),
-		chromedp.Navigate(srv.URL+"/"),
-		chromedp.Poll[chromedp.Void](`document.getElementById('map').dataset.mapState !== 'loading'`,
-			chromedp.WithPollingTimeout(2*time.Minute)),
-	)
-	if state := eval[string](t, b, `document.getElementById('map').dataset.mapState`); state != "idle" {
-		t.Fatalf("map state %q after loading, want idle; page status: %q", state,
-			eval[string](t, b, `document.getElementById('map-status').textContent`))
-	}
+	loadMapPage(t, b, srv)
 	overview := b.capture(t)
 	saveScreenshot(t, "map-overview", overview)
 	if n := distinctColours(overview); n < 3 {
@@ -394,15 +423,7 @@ func TestMapPage_DrawsLayersInChromium(t *testing.T) {
 	for _, d := range ducts {
 		t.Run(fmt.Sprintf("duct %d %s", d.ID, d.Category), func(t *testing.T) {
 			showDuct(t, b, d, "map")
-
-			b.run(t, "hide ducts", chromedp.Click(chromedp.CSS(`#layers input[data-layer="duct"]`)))
-			eval[bool](t, b, mapIdle)
-			hidden := b.capture(t)
-			b.run(t, "show ducts", chromedp.Click(chromedp.CSS(`#layers input[data-layer="duct"]`)))
-			eval[bool](t, b, mapIdle)
-			if ok, _ := colourNear(hidden, parseHexColour(t, d.Colour)); ok {
-				t.Errorf("with the duct layer hidden, the colour %s is still drawn near duct %d: it does not come from the duct layer", d.Colour, d.ID)
-			}
+			checkHiddenDuct(t, b, d)
 		})
 	}
 

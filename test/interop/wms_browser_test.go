@@ -66,16 +66,7 @@ func TestMapPage_WMSImagesInChromium(t *testing.T) {
 	if err != nil {
 		t.Fatalf("listen to the browser: %v", err)
 	}
-	b.run(t, "load the map page",
-		chromedp.EmulateViewport(viewportWidth, viewportHeight, chromedp.EmulateScale(1)),
-		chromedp.Navigate(srv.URL+"/"),
-		chromedp.Poll[chromedp.Void](`document.getElementById('map').dataset.mapState !== 'loading'`,
-			chromedp.WithPollingTimeout(2*time.Minute)),
-	)
-	if state := eval[string](t, b, `document.getElementById('map').dataset.mapState`); state != "idle" {
-		t.Fatalf("map state %q after loading, want idle; page status: %q", state,
-			eval[string](t, b, `document.getElementById('map-status').textContent`))
-	}
+	loadMapPage(t, b, srv)
 	if _, all := wms.count("GetMap", "image/png"); all != 0 {
 		t.Errorf("the page sent %d GetMap requests in vector tile mode, want none", all)
 	}
@@ -123,22 +114,13 @@ func TestMapPage_WMSImagesInChromium(t *testing.T) {
 
 	t.Run("hidden layer", func(t *testing.T) {
 		d := ducts[0]
-		eval[bool](t, b, fmt.Sprintf(`new Promise((resolve) => { fourreauMap.once('idle', () => resolve(true)); fourreauMap.jumpTo({center: [%f, %f], zoom: %d}); })`,
-			d.Lon, d.Lat, checkZoom))
-		b.run(t, "hide ducts", chromedp.Click(chromedp.CSS(`#layers input[data-layer="duct"]`)))
-		eval[bool](t, b, mapIdle)
-		hidden := b.capture(t)
-		b.run(t, "show ducts", chromedp.Click(chromedp.CSS(`#layers input[data-layer="duct"]`)))
-		eval[bool](t, b, mapIdle)
-		if ok, _ := colourNear(hidden, parseHexColour(t, d.Colour)); ok {
-			t.Errorf("with the duct layer hidden, the colour %s is still drawn near duct %d", d.Colour, d.ID)
-		}
+		centreOn(t, b, d)
+		checkHiddenDuct(t, b, d)
 	})
 
 	t.Run("feature popup", func(t *testing.T) {
 		d := ducts[len(ducts)-1]
-		eval[bool](t, b, fmt.Sprintf(`new Promise((resolve) => { fourreauMap.once('idle', () => resolve(true)); fourreauMap.jumpTo({center: [%f, %f], zoom: %d}); })`,
-			d.Lon, d.Lat, checkZoom))
+		centreOn(t, b, d)
 		rect := eval[pageRect](t, b, `(() => { const r = document.getElementById('map').getBoundingClientRect(); return {X: r.x, Y: r.y, Width: r.width, Height: r.height}; })()`)
 		b.run(t, "click the duct",
 			chromedp.MouseClickXY(rect.X+rect.Width/2, rect.Y+rect.Height/2),
