@@ -2,6 +2,7 @@ package config
 
 import (
 	"fmt"
+	"math"
 	"net/url"
 	"strings"
 	"time"
@@ -220,17 +221,20 @@ func validateTileLayer(where string, tl TileLayer, extent, defaultBuffer int, ad
 			add("%s: reduce[%d].max_zoom %d must be greater than the previous rule's", where, j, r.MaxZoom)
 		}
 		previous = r.MaxZoom
-		if r.SimplifyPx < 0 || r.MinSizePx < 0 {
-			add("%s: reduce[%d]: simplify_px and min_size_px must not be negative", where, j)
+		if !(r.SimplifyPx >= 0) || !(r.MinSizePx >= 0) || math.IsInf(r.SimplifyPx, 0) || math.IsInf(r.MinSizePx, 0) {
+			add("%s: reduce[%d]: simplify_px and min_size_px must be finite and not negative", where, j)
 		}
 		// A feature below the minimum size that meets the tile has the centre of its box
-		// within half that size of the tile, which must stay within the buffer.
+		// within half that size of the tile, which must stay within the buffer. The size
+		// is measured in the layer's CRS, whose pixels are not exactly the tile's (their
+		// orientation differs away from the central meridian of a conic projection): the
+		// limit is the buffer, twice what the arithmetic needs.
 		buffer := defaultBuffer
 		if tl.Buffer != nil {
 			buffer = *tl.Buffer
 		}
-		if r.MinSizePx*float64(extent)/256/2 > float64(buffer) {
-			add("%s: reduce[%d]: min_size_px %v is more than twice the buffer (%d units, %v pixels)",
+		if r.MinSizePx*float64(extent)/256 > float64(buffer) {
+			add("%s: reduce[%d]: min_size_px %v is more than the buffer (%d units, %v pixels)",
 				where, j, r.MinSizePx, buffer, float64(buffer)*256/float64(extent))
 		}
 	}

@@ -1,6 +1,8 @@
 package config
 
 import (
+	"fmt"
+	"math"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -61,7 +63,7 @@ func TestValidateTiles(t *testing.T) {
       complete_zoom: 15
       reduce:
         - {max_zoom: 12}
-        - {max_zoom: 11, simplify_px: -1}
+        - {max_zoom: 11, simplify_px: -1, min_size_px: .nan}
         - {max_zoom: 13, min_size_px: 400}
     - name: technical_point
       min_zoom: 10
@@ -80,8 +82,8 @@ func TestValidateTiles(t *testing.T) {
 	msg := err.Error()
 	for _, want := range []string{
 		"tiles.extent", "tiles.cache.backend", "(nowhere): no published layer",
-		"(duct): min_zoom 14 and max_zoom 12", "greater than the previous rule", "must not be negative",
-		"must be complete_zoom - 1", "min_size_px 400 is more than twice the buffer", "(technical_point): complete_zoom 14 is above min_zoom 10",
+		"(duct): min_zoom 14 and max_zoom 12", "greater than the previous rule", "must be finite and not negative",
+		"must be complete_zoom - 1", "min_size_px 400 is more than the buffer", "(technical_point): complete_zoom 14 is above min_zoom 10",
 		"already a layer or group name", "(empty): layers is empty", `layer "route" is listed twice`, `layer "ghost" is not published`,
 	} {
 		if !strings.Contains(msg, want) {
@@ -111,4 +113,14 @@ func writeFile(t *testing.T, body string) string {
 		t.Fatal(err)
 	}
 	return file
+}
+
+func TestValidateTileReductionNotANumber(t *testing.T) {
+	var messages []string
+	add := func(format string, args ...any) { messages = append(messages, fmt.Sprintf(format, args...)) }
+	tl := TileLayer{Name: "duct", CompleteZoom: 13, Reduce: []TileReduction{{MaxZoom: 12, MinSizePx: math.NaN()}}}
+	validateTileLayer("tiles.layers[0] (duct)", tl, 4096, 64, add)
+	if len(messages) != 1 || !strings.Contains(messages[0], "reduce[0]: simplify_px and min_size_px must be finite") {
+		t.Errorf("min_size_px NaN gave %q, want one error on reduce[0]", messages)
+	}
 }

@@ -55,17 +55,25 @@ func writeTileLayer(b *builder, q *feature.TileQuery, tl *feature.TileLayer, til
 	width := q.Bounds.Max[0] - q.Bounds.Min[0]
 	bufferUnits := width * float64(tl.Buffer) / float64(q.Extent)
 	clip := fmt.Sprintf("ST_Expand(%s, %s::float8)", tile, b.arg(bufferUnits))
-	// Pixels across the clip area: 256 per tile width, plus the buffer on each side.
-	pixelsAcross := 256 * (width + 2*bufferUnits) / width
-
-	var env, px string
+	// px_x and px_y are the width and height of a pixel (1/256 of the tile) in the
+	// layer's CRS, measured at the tile's centre. They differ in a geographic CRS. The
+	// width of the whole transformed area would not do: where the buffer crosses the
+	// antimeridian, that area spans the whole world.
+	var env, pixel string
 	if l.SRID == q.SRID {
 		env = clip
-		px = b.arg(width/256) + "::float8"
+		p := b.arg(width/256) + "::float8"
+		pixel = p + " AS px_x, " + p + " AS px_y"
 	} else {
 		env = fmt.Sprintf("(SELECT ST_Expand(x, greatest(ST_XMax(x) - ST_XMin(x), ST_YMax(x) - ST_YMin(x)) / 100) FROM (SELECT ST_Transform(ST_Segmentize(%s, %s::float8), %s::integer) AS x) d)",
 			clip, b.arg((width+2*bufferUnits)/16), b.arg(l.SRID))
-		px = "(ST_XMax(env) - ST_XMin(env)) / " + b.arg(pixelsAcross) + "::float8"
+		c := q.Bounds.Center()
+		at := func(x, y float64) string {
+			return fmt.Sprintf("ST_Transform(ST_SetSRID(ST_MakePoint(%s::float8, %s::float8), %s::integer), %s::integer)",
+				b.arg(x), b.arg(y), srid, b.arg(l.SRID))
+		}
+		pixel = fmt.Sprintf("(SELECT ST_Distance(o, %s) FROM (SELECT %s AS o) a) AS px_x, (SELECT ST_Distance(o, %s) FROM (SELECT %s AS o) a) AS px_y",
+			at(c[0]+width/256, c[1]), at(c[0], c[1]), at(c[0], c[1]+width/256), at(c[0], c[1]))
 	}
 
 	key := ident(l.Key)
@@ -77,7 +85,7 @@ func writeTileLayer(b *builder, q *feature.TileQuery, tl *feature.TileLayer, til
 	}
 	g := raw
 	if tl.SimplifyPx > 0 && !isPointType(l.GeometryType) {
-		g = fmt.Sprintf("ST_Simplify(%s, %s::float8 * q.px, true)", geomCol, b.arg(tl.SimplifyPx))
+		g = fmt.Sprintf("ST_Simplify(%s, %s::float8 * least(q.px_x, q.px_y), true)", geomCol, b.arg(tl.SimplifyPx))
 		if l.SRID != q.SRID {
 			g = fmt.Sprintf("ST_Transform(%s, %s::integer)", g, srid)
 		}
@@ -95,12 +103,12 @@ func writeTileLayer(b *builder, q *feature.TileQuery, tl *feature.TileLayer, til
 			// bounding box. The box2d casts read the bounding box stored with the
 			// geometry, where ST_XMin and the like would decode the whole geometry.
 			bb := geomCol + "::box2d"
-			minSize := b.arg(tl.MinSizePx) + "::float8 * q.px"
+			minSize := b.arg(tl.MinSizePx) + "::float8"
 			centre := fmt.Sprintf("ST_SetSRID(ST_MakePoint((ST_XMin(%[1]s) + ST_XMax(%[1]s)) / 2, (ST_YMin(%[1]s) + ST_YMax(%[1]s)) / 2), %[2]s::integer)", bb, b.arg(l.SRID))
 			if l.SRID != q.SRID {
 				centre = fmt.Sprintf("ST_Transform(%s, %s::integer)", centre, srid)
 			}
-			mvtGeom = fmt.Sprintf("CASE WHEN ST_XMax(%[1]s) - ST_XMin(%[1]s) < %[2]s AND ST_YMax(%[1]s) - ST_YMin(%[1]s) < %[2]s THEN ST_AsMVTGeom(%[3]s, q.tile::box2d, %[4]s::integer, %[5]s::integer, %[6]s::boolean) ELSE %[7]s END",
+			mvtGeom = fmt.Sprintf("CASE WHEN ST_XMax(%[1]s) - ST_XMin(%[1]s) < %[2]s * q.px_x AND ST_YMax(%[1]s) - ST_YMin(%[1]s) < %[2]s * q.px_y THEN ST_AsMVTGeom(%[3]s, q.tile::box2d, %[4]s::integer, %[5]s::integer, %[6]s::boolean) ELSE %[7]s END",
 				bb, minSize, centre, extent, buffer, clipFlag, mvtGeom)
 		}
 	}
@@ -111,7 +119,7 @@ func writeTileLayer(b *builder, q *feature.TileQuery, tl *feature.TileLayer, til
 	for _, f := range tl.Fields {
 		b.sql.WriteString(", " + tileFieldExpr(f) + " AS " + ident(f.Column))
 	}
-	b.sql.WriteString(" FROM " + tableOf(l) + " AS t, (SELECT tile, clip, env, " + px + " AS px FROM (SELECT " +
+	b.sql.WriteString(" FROM " + tableOf(l) + " AS t, (SELECT tile, clip, env, " + pixel + " FROM (SELECT " +
 		tile + " AS tile, " + clip + " AS clip, " + env + " AS env) e) q WHERE " + geomCol + " && q.env")
 	// ST_AsMVT skips rows whose geometry is NULL, so no filter on it is needed, and one
 	// would cost twice: PostgreSQL flattens the subquery and evaluates the ST_AsMVTGeom

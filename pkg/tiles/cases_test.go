@@ -2,6 +2,7 @@ package tiles_test
 
 import (
 	"bytes"
+	"context"
 	"fmt"
 	"math"
 	"net/http"
@@ -423,5 +424,33 @@ func TestClosedLayerNeedsCredentials(t *testing.T) {
 	}
 	if !strings.Contains(index, `"name": "route"`) {
 		t.Error("the index lacks an open layer")
+	}
+}
+
+// A line of a layer in EPSG:4326 next to the antimeridian stays a line below the
+// complete zoom: the tile's buffer crosses ±180°, which must not make its pixels a
+// degree wide.
+func TestLineAtAntimeridianStaysALine(t *testing.T) {
+	srv := testserver.Start(t)
+	tms := tiles.WebMercatorQuad()
+	var id int64
+	err := srv.Pool.QueryRow(ctxT(t), `INSERT INTO osm.power_line (osm_id, source, geom)
+		VALUES (-1, 'tilestest', ST_GeomFromText('LINESTRING(-179.9 0.2, -179.7 0.5, -179.5 0.3)', 4326)) RETURNING id`).Scan(&id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		if _, err := srv.Pool.Exec(context.Background(), "DELETE FROM osm.power_line WHERE id = $1", id); err != nil {
+			t.Errorf("delete the test line: %v", err)
+		}
+	})
+	// Zoom 8 is below the layer's complete zoom (12), where lines under 2 pixels are points.
+	tile, _ := fetchTile(t, tileURL(srv, tms.ID, "osm_power_line", 8, 0, 127))
+	l := tile.layers["osm_power_line"]
+	if l == nil || len(l.Features) != 1 || int64(tile.raw["osm_power_line"].Features[0].GetId()) != id {
+		t.Fatalf("the test line is not the only feature of tile 8/0/127")
+	}
+	if _, ok := l.Features[0].Geometry.(orb.LineString); !ok {
+		t.Errorf("the test line, 0.4° long, is a %T in tile 8/0/127, want a line", l.Features[0].Geometry)
 	}
 }
