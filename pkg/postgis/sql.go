@@ -370,15 +370,20 @@ func (b *builder) boxIn(minX, minY, maxX, maxY float64, srid, layerSRID int) str
 	}
 	// A box reaching a pole, as clients send when zoomed out to the whole world, cannot
 	// be projected to a conic or cylindrical CRS: in a geographic CRS, stop it just
-	// short of the pole. Other CRSs keep their values, which are metres or feet.
+	// short of the pole, and at ±180° of longitude, beyond which a longitude names the
+	// same meridians again. Other CRSs keep their values, which are metres or feet.
 	geographic := "(SELECT coalesce(bool_or(proj4text LIKE " + b.arg("%+proj=longlat%") + "::text), false) FROM spatial_ref_sys WHERE srid = " + crs + ")"
-	south, north := b.arg(-89.999999)+"::float8", b.arg(89.999999)+"::float8"
-	y0 = fmt.Sprintf("CASE WHEN %s THEN greatest(%s, %s) ELSE %s END", geographic, y0, south, y0)
-	y1 = fmt.Sprintf("CASE WHEN %s THEN least(%s, %s) ELSE %s END", geographic, y1, north, y1)
+	bound := func(v, limit, fn string) string {
+		return fmt.Sprintf("CASE WHEN %s THEN %s(%s, %s::float8) ELSE %s END", geographic, fn, v, limit, v)
+	}
+	x0, x1 = bound(x0, b.arg(-180.0), "greatest"), bound(x1, b.arg(180.0), "least")
+	y0, y1 = bound(y0, b.arg(-89.999999), "greatest"), bound(y1, b.arg(89.999999), "least")
 	seg := math.Max(maxX-minX, maxY-minY) / 32
 	if seg <= 0 {
 		seg = 1
 	}
-	return fmt.Sprintf("ST_Transform(ST_Segmentize(ST_MakeEnvelope(%s, %s, %s, %s, %s), %s::float8), %s::integer)",
+	// ST_Envelope of the diagonal is the box, or a line or a point when the box has no
+	// width or height: GEOS rejects the five equal corners of ST_MakeEnvelope then.
+	return fmt.Sprintf("ST_Transform(ST_Segmentize(ST_Envelope(ST_SetSRID(ST_MakeLine(ST_MakePoint(%s, %s), ST_MakePoint(%s, %s)), %s)), %s::float8), %s::integer)",
 		x0, y0, x1, y1, crs, b.arg(seg), b.arg(layerSRID))
 }

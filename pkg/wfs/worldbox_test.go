@@ -1,6 +1,8 @@
 package wfs_test
 
 import (
+	"context"
+	"fmt"
 	"net/http"
 	"testing"
 )
@@ -10,7 +12,8 @@ import (
 func TestGetFeature_WorldBBox(t *testing.T) {
 	srv := start(t)
 	all := queryInt(t, srv.Pool, "SELECT count(*) FROM netdata.duct")
-	for _, bbox := range []string{"-90,-180,90,180,urn:ogc:def:crs:EPSG::4326", "-180,-90,180,90,CRS:84", "-180,-90,180,90,EPSG:4326"} {
+	for _, bbox := range []string{"-90,-180,90,180,urn:ogc:def:crs:EPSG::4326", "-180,-90,180,90,CRS:84", "-180,-90,180,90,EPSG:4326",
+		"-360,-180,360,180,EPSG:4326", "-540,-90,540,90,CRS:84"} {
 		r := get(t, srv, getFeature("2.0.0", "duct", "RESULTTYPE", "hits", "BBOX", bbox))
 		root := expectOK(t, r)
 		if got := intAttr(t, root, "numberMatched"); got != all {
@@ -30,6 +33,20 @@ func TestGetFeature_WorldBBox(t *testing.T) {
 	r := get(t, srv, getFeature("2.0.0", "duct", "RESULTTYPE", "hits", "BBOX", box+",urn:ogc:def:crs:EPSG::3857"))
 	if got := intAttr(t, expectOK(t, r), "numberMatched"); got != want {
 		t.Errorf("BBOX %s in EPSG:3857 matched %d ducts, want %d", box, got, want)
+	}
+	// A box without area in another CRS selects the ducts through that point.
+	var lon, lat float64
+	err := srv.Pool.QueryRow(context.Background(), `SELECT ST_X(p), ST_Y(p)
+		FROM (SELECT ST_Transform(ST_StartPoint(geom), 4326) AS p FROM netdata.duct ORDER BY id LIMIT 1) s`).Scan(&lon, &lat)
+	if err != nil {
+		t.Fatal(err)
+	}
+	point := fmt.Sprintf("%.12f,%.12f,%.12f,%.12f", lon, lat, lon, lat)
+	want = queryInt(t, srv.Pool, `SELECT count(*) FROM netdata.duct
+		WHERE ST_Intersects(geom, ST_Transform(ST_SetSRID(ST_MakePoint($1, $2), 4326), 2154))`, fmt.Sprintf("%.12f", lon), fmt.Sprintf("%.12f", lat))
+	r = get(t, srv, getFeature("2.0.0", "duct", "RESULTTYPE", "hits", "BBOX", point+",CRS:84"))
+	if got := intAttr(t, expectOK(t, r), "numberMatched"); got != want {
+		t.Errorf("BBOX %s (a point) matched %d ducts, want %d", point, got, want)
 	}
 	r = get(t, srv, getFeature("2.0.0", "duct", "BBOX", "NaN,NaN,NaN,NaN"))
 	expectException(t, r, http.StatusBadRequest, "InvalidParameterValue", "bbox")
