@@ -330,7 +330,9 @@ function featuresAt(map, layerIds, point) {
 // GetFeatureInfo request on a small map centred on it, in the CRS of the WMS images,
 // topmost layer first. It returns them in the form featureInfo reads.
 async function wmsFeaturesAt(map, names, lngLat) {
-  const centre = maplibregl.MercatorCoordinate.fromLngLat(lngLat);
+  // A click on a copy of the world east or west of the first one has a longitude
+  // beyond ±180°, outside the map CRS's extent.
+  const centre = maplibregl.MercatorCoordinate.fromLngLat(lngLat.wrap());
   // MapLibre draws the world 512 CSS pixels wide at zoom 0; EPSG:3857 metres span
   // the Mercator unit square, 2 * EARTH_HALF_CIRCUMFERENCE wide.
   const pixel = (2 * EARTH_HALF_CIRCUMFERENCE) / (512 * 2 ** map.getZoom());
