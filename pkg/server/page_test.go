@@ -229,3 +229,30 @@ func TestMapPage_Assets(t *testing.T) {
 		}
 	}
 }
+
+// A method that a path does not take gets 405 with the Allow header that RFC 9110
+// requires, listing the methods it takes.
+func TestMethodNotAllowed_ListsAllowedMethods(t *testing.T) {
+	srv := testserver.Start(t)
+	for _, tc := range []struct{ method, path, allow string }{
+		{http.MethodPost, "/tiles/duct/15/16354/11228.mvt", "GET, HEAD"},
+		{http.MethodPut, "/wfs", "GET, HEAD, POST"},
+		{http.MethodDelete, "/", "GET, HEAD"},
+	} {
+		req, err := http.NewRequest(tc.method, srv.URL+tc.path, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusMethodNotAllowed {
+			t.Errorf("%s %s: status %d, want 405", tc.method, tc.path, resp.StatusCode)
+		}
+		if got := resp.Header.Get("Allow"); got != tc.allow {
+			t.Errorf("%s %s: Allow %q, want %q", tc.method, tc.path, got, tc.allow)
+		}
+	}
+}

@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"strings"
 	"time"
 
 	"github.com/fourreau/fourreau/pkg/auth"
@@ -46,6 +47,11 @@ func New(cfg *config.Config, log *slog.Logger, catalog *feature.Catalog, wfs htt
 	s := &Server{cfg: cfg, log: log, catalog: catalog}
 	r := mux.NewRouter()
 	s.router = r
+	r.MethodNotAllowedHandler = http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
+		allowed := allowedMethods(r, req)
+		w.Header().Set("Allow", strings.Join(allowed, ", "))
+		http.Error(w, "method "+req.Method+" is not allowed here; use "+strings.Join(allowed, " or ")+"\n", http.StatusMethodNotAllowed)
+	})
 	r.Handle("/wfs", wfs).Methods(http.MethodGet, http.MethodHead, http.MethodPost)
 	r.HandleFunc("/healthz", func(w http.ResponseWriter, req *http.Request) {
 		ctx, cancel := context.WithTimeout(req.Context(), 3*time.Second)
@@ -174,3 +180,20 @@ func (s *Server) Close() {
 
 // Catalog returns the published layers.
 func (s *Server) Catalog() *feature.Catalog { return s.catalog }
+
+// allowedMethods returns the methods that a route of r accepts for the path of req, for
+// the Allow header that a 405 answer must carry.
+func allowedMethods(r *mux.Router, req *http.Request) []string {
+	var allowed []string
+	for _, m := range []string{http.MethodGet, http.MethodHead, http.MethodPost, http.MethodPut, http.MethodPatch, http.MethodDelete} {
+		probe := req.Clone(req.Context())
+		probe.Method = m
+		var match mux.RouteMatch
+		// With a MethodNotAllowedHandler set, Match also reports a method mismatch as a
+		// match, with MatchErr set.
+		if r.Match(probe, &match) && match.MatchErr == nil {
+			allowed = append(allowed, m)
+		}
+	}
+	return allowed
+}
