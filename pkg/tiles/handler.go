@@ -25,8 +25,8 @@ const (
 	cacheBypass = "bypass"
 )
 
-// serveTile serves /tiles/{tms}/{set}/{z}/{x}/{y}.mvt, and the short form without the
-// tile matrix set, which means WebMercatorQuad.
+// serveTile serves /tiles/{tms}/{set}/{z}/{x}/{y}.mvt, the short form without the tile
+// matrix set, which means WebMercatorQuad, and the OGC API path, row before column.
 func (s *Service) serveTile(w http.ResponseWriter, r *http.Request) {
 	start := time.Now()
 	vars := mux.Vars(r)
@@ -51,7 +51,7 @@ func (s *Service) serveTile(w http.ResponseWriter, r *http.Request) {
 	x, errX := strconv.Atoi(vars["x"])
 	y, errY := strconv.Atoi(vars["y"])
 	if errZ != nil || errX != nil || errY != nil || !tms.Valid(z, x, y) {
-		writeError(w, http.StatusNotFound, "NotFound", "tile "+vars["z"]+"/"+vars["x"]+"/"+vars["y"]+" is outside tile matrix set "+tms.ID)
+		writeError(w, http.StatusNotFound, "NotFound", "tile matrix "+vars["z"]+", row (y) "+vars["y"]+", column (x) "+vars["x"]+" is outside tile matrix set "+tms.ID)
 		return
 	}
 
