@@ -86,7 +86,8 @@ func cors(origins []string, next http.Handler) http.Handler {
 			h.Set("Access-Control-Expose-Headers", "Location, ETag, Content-Crs, Link, Content-Encoding")
 		}
 		if r.Method == http.MethodOptions && r.Header.Get("Access-Control-Request-Method") != "" {
-			h.Set("Access-Control-Allow-Methods", "GET, HEAD, POST, PUT, DELETE, OPTIONS")
+			// The methods some route takes; none takes PUT or DELETE.
+			h.Set("Access-Control-Allow-Methods", "GET, HEAD, POST, OPTIONS")
 			if req := r.Header.Get("Access-Control-Request-Headers"); req != "" {
 				h.Set("Access-Control-Allow-Headers", req)
 			} else {

@@ -47,6 +47,11 @@ func TestCORS_Preflight(t *testing.T) {
 			t.Errorf("Access-Control-Allow-Methods %v lacks %s", methods, m)
 		}
 	}
+	for _, m := range []string{"put", "delete"} {
+		if slices.Contains(methods, m) {
+			t.Errorf("Access-Control-Allow-Methods %v offers %s, which no route takes", methods, m)
+		}
+	}
 	allowed := headerList(r.header, "Access-Control-Allow-Headers")
 	for _, h := range []string{"content-type", "authorization"} {
 		if !slices.Contains(allowed, h) {

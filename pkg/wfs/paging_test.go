@@ -262,6 +262,16 @@ func TestHits_NumberMatched(t *testing.T) {
 		r := get(t, srv, "SERVICE=WFS&VERSION=2.0.0&REQUEST=GetFeature&TYPENAMES=net:duct&RESULTTYPE=some")
 		expectException(t, r, http.StatusBadRequest, "InvalidParameterValue", "resultType")
 	})
+	t.Run("resolve parameters", func(t *testing.T) {
+		r := get(t, srv, "SERVICE=WFS&VERSION=2.0.0&REQUEST=GetFeature&TYPENAMES=net:duct&RESULTTYPE=hits&RESOLVE=local&RESOLVEDEPTH=*&RESOLVETIMEOUT=30")
+		if got := intAttr(t, expectOK(t, r), "numberMatched"); got != want {
+			t.Errorf("with valid resolve parameters numberMatched = %d, want %d", got, want)
+		}
+		for param, locator := range map[string]string{"RESOLVE=bogus": "resolve", "RESOLVEDEPTH=-1": "resolveDepth", "RESOLVETIMEOUT=soon": "resolveTimeout"} {
+			r := get(t, srv, "SERVICE=WFS&VERSION=2.0.0&REQUEST=GetFeature&TYPENAMES=net:duct&"+param)
+			expectException(t, r, http.StatusBadRequest, "InvalidParameterValue", locator)
+		}
+	})
 	t.Run("GetFeatureWithLock", func(t *testing.T) {
 		// GetFeatureWithLock returns the features it locks, so it has no hits form.
 		r := get(t, srv, "SERVICE=WFS&VERSION=2.0.0&REQUEST=GetFeatureWithLock&TYPENAMES=net:duct&RESULTTYPE=hits")

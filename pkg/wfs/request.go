@@ -273,6 +273,9 @@ func (s *Service) parseGetFeatureKVP(req *request, kvp ows.KVP, ns map[string]st
 	if err := parsePaging(req, kvp.Value("COUNT"), kvp.Value("MAXFEATURES"), kvp.Value("STARTINDEX"), kvp.Value("RESULTTYPE")); err != nil {
 		return err
 	}
+	if err := checkResolve(kvp); err != nil {
+		return err
+	}
 	req.outputFormat = kvp.Value("OUTPUTFORMAT")
 
 	typeNames := kvp.Value("TYPENAMES")
@@ -404,6 +407,28 @@ func parsePaging(req *request, count, maxFeatures, startIndex, resultType string
 		req.hits = true
 	default:
 		return ows.Errorf(ows.InvalidParameterValue, "resultType", "RESULTTYPE=%q is not results or hits", resultType)
+	}
+	return nil
+}
+
+// checkResolve checks the resolve parameters of WFS 2.0: RESOLVE, RESOLVEDEPTH and
+// RESOLVETIMEOUT. The published features hold no references to other resources, so
+// valid values change nothing, but a value outside the standard's is an error.
+func checkResolve(kvp ows.KVP) error {
+	switch v := kvp.Value("RESOLVE"); strings.ToLower(v) {
+	case "", "local", "remote", "all", "none":
+	default:
+		return ows.Errorf(ows.InvalidParameterValue, "resolve", "RESOLVE=%q is not local, remote, all or none", v)
+	}
+	if v := strings.TrimSpace(kvp.Value("RESOLVEDEPTH")); v != "" && v != "*" {
+		if n, err := strconv.Atoi(v); err != nil || n < 0 {
+			return ows.Errorf(ows.InvalidParameterValue, "resolveDepth", "RESOLVEDEPTH=%q is not a non-negative integer or *", v)
+		}
+	}
+	if v := strings.TrimSpace(kvp.Value("RESOLVETIMEOUT")); v != "" {
+		if n, err := strconv.Atoi(v); err != nil || n < 0 {
+			return ows.Errorf(ows.InvalidParameterValue, "resolveTimeout", "RESOLVETIMEOUT=%q is not a non-negative number of seconds", v)
+		}
 	}
 	return nil
 }

@@ -24,6 +24,9 @@ func (s *Service) parseStoredQueryKVP(req *request, kvp ows.KVP, ns map[string]s
 	if err := parsePaging(req, kvp.Value("COUNT"), kvp.Value("MAXFEATURES"), kvp.Value("STARTINDEX"), kvp.Value("RESULTTYPE")); err != nil {
 		return err
 	}
+	if err := checkResolve(kvp); err != nil {
+		return err
+	}
 	params := map[string]string{}
 	for k, v := range kvp {
 		params[k] = v
