@@ -8,6 +8,7 @@ import (
 	"io"
 	"net/http"
 	"strings"
+	"unicode/utf8"
 )
 
 // Exception codes of OWS Common 1.1 and WFS 2.0.
@@ -53,9 +54,22 @@ func (e *Exception) Error() string {
 
 func (e *Exception) Unwrap() error { return e.Cause }
 
-// Errorf builds an Exception with a formatted text.
+// maxExceptionText bounds the text of an exception built by Errorf, which often quotes
+// a request value: a megabyte of type names should not come back as a megabyte of
+// exception report.
+const maxExceptionText = 1000
+
+// Errorf builds an Exception with a formatted text, cut to maxExceptionText bytes.
 func Errorf(code, locator, format string, args ...any) *Exception {
-	return &Exception{Code: code, Locator: locator, Text: fmt.Sprintf(format, args...)}
+	text := fmt.Sprintf(format, args...)
+	if len(text) > maxExceptionText {
+		cut := maxExceptionText
+		for cut > 0 && !utf8.RuneStart(text[cut]) {
+			cut--
+		}
+		text = fmt.Sprintf("%s... (%d more bytes)", text[:cut], len(text)-cut)
+	}
+	return &Exception{Code: code, Locator: locator, Text: text}
 }
 
 // Internal wraps a server fault: the client sees a generic text, the log sees the cause.
