@@ -262,6 +262,13 @@ func TestHits_NumberMatched(t *testing.T) {
 		r := get(t, srv, "SERVICE=WFS&VERSION=2.0.0&REQUEST=GetFeature&TYPENAMES=net:duct&RESULTTYPE=some")
 		expectException(t, r, http.StatusBadRequest, "InvalidParameterValue", "resultType")
 	})
+	t.Run("COUNT too large", func(t *testing.T) {
+		r := get(t, srv, "SERVICE=WFS&VERSION=2.0.0&REQUEST=GetFeature&TYPENAMES=net:duct&COUNT=99999999999999999999999")
+		rep := expectException(t, r, http.StatusBadRequest, "InvalidParameterValue", "count")
+		if !strings.Contains(rep.text, "is larger than") {
+			t.Errorf("the exception does not say the count is too large: %q", rep.text)
+		}
+	})
 	t.Run("resolve parameters", func(t *testing.T) {
 		r := get(t, srv, "SERVICE=WFS&VERSION=2.0.0&REQUEST=GetFeature&TYPENAMES=net:duct&RESULTTYPE=hits&RESOLVE=local&RESOLVEDEPTH=*&RESOLVETIMEOUT=30")
 		if got := intAttr(t, expectOK(t, r), "numberMatched"); got != want {

@@ -1,6 +1,9 @@
 package wfs
 
 import (
+	"errors"
+	"fmt"
+	"math"
 	"net/url"
 	"strconv"
 	"strings"
@@ -388,16 +391,16 @@ func parsePaging(req *request, count, maxFeatures, startIndex, resultType string
 		count = maxFeatures
 	}
 	if count != "" {
-		n, err := strconv.Atoi(strings.TrimSpace(count))
-		if err != nil || n < 0 {
-			return ows.Errorf(ows.InvalidParameterValue, "count", "COUNT=%q is not a non-negative integer", count)
+		n, err := nonNegative(count)
+		if err != nil {
+			return ows.Errorf(ows.InvalidParameterValue, "count", "COUNT=%q %v", count, err)
 		}
 		req.count = n
 	}
 	if startIndex != "" {
-		n, err := strconv.Atoi(strings.TrimSpace(startIndex))
-		if err != nil || n < 0 {
-			return ows.Errorf(ows.InvalidParameterValue, "startIndex", "STARTINDEX=%q is not a non-negative integer", startIndex)
+		n, err := nonNegative(startIndex)
+		if err != nil {
+			return ows.Errorf(ows.InvalidParameterValue, "startIndex", "STARTINDEX=%q %v", startIndex, err)
 		}
 		req.startIndex = n
 	}
@@ -409,6 +412,19 @@ func parsePaging(req *request, count, maxFeatures, startIndex, resultType string
 		return ows.Errorf(ows.InvalidParameterValue, "resultType", "RESULTTYPE=%q is not results or hits", resultType)
 	}
 	return nil
+}
+
+// nonNegative reads a non-negative integer parameter; its error completes a sentence
+// that starts with the parameter.
+func nonNegative(v string) (int, error) {
+	n, err := strconv.Atoi(strings.TrimSpace(v))
+	switch {
+	case errors.Is(err, strconv.ErrRange) && !strings.HasPrefix(strings.TrimSpace(v), "-"):
+		return 0, fmt.Errorf("is larger than %d, the largest value the server reads", math.MaxInt)
+	case err != nil || n < 0:
+		return 0, errors.New("is not a non-negative integer")
+	}
+	return n, nil
 }
 
 // checkResolve checks the resolve parameters of WFS 2.0: RESOLVE, RESOLVEDEPTH and
