@@ -11,7 +11,6 @@ import (
 	"log/slog"
 	"mime"
 	"net/http"
-	"strings"
 
 	"github.com/fourreau/fourreau/pkg/config"
 	"github.com/fourreau/fourreau/pkg/crs"
@@ -195,17 +194,7 @@ func bodyError(err error) error {
 
 // baseURL returns the URL of the service endpoint as clients reach it.
 func (s *Service) baseURL(r *http.Request) string {
-	if s.cfg.Server.PublicURL != "" {
-		return strings.TrimRight(s.cfg.Server.PublicURL, "/") + "/wfs"
-	}
-	scheme := "http"
-	if r.TLS != nil {
-		scheme = "https"
-	}
-	if p := r.Header.Get("X-Forwarded-Proto"); p == "https" || p == "http" {
-		scheme = p
-	}
-	return scheme + "://" + r.Host + "/wfs"
+	return ows.EndpointURL(r, s.cfg.Server.PublicURL, "/wfs")
 }
 
 // prefix and namespace of the published feature types.

@@ -176,17 +176,7 @@ func readKVP(r *http.Request) (ows.KVP, error) {
 
 // baseURL returns the URL of the endpoint as clients reach it.
 func (s *Service) baseURL(r *http.Request) string {
-	if s.cfg.Server.PublicURL != "" {
-		return strings.TrimRight(s.cfg.Server.PublicURL, "/") + "/wms"
-	}
-	scheme := "http"
-	if r.TLS != nil {
-		scheme = "https"
-	}
-	if p := r.Header.Get("X-Forwarded-Proto"); p == "https" || p == "http" {
-		scheme = p
-	}
-	return scheme + "://" + r.Host + "/wms"
+	return ows.EndpointURL(r, s.cfg.Server.PublicURL, "/wms")
 }
 
 // canSee reports whether the request's client may read the feature layer.
