@@ -93,25 +93,32 @@ func TestQGIS_LoadsWFSLayers(t *testing.T) {
 	}
 }
 
-func runQGIS(t *testing.T, jobs []*qgisJob) qgisOutput {
+// qgisEnv returns the environment of a headless QGIS run: a fresh HOME, under which
+// the provider caches its downloads, the XDG folders Qt needs, and the offscreen
+// platform.
+func qgisEnv(t *testing.T) []string {
 	t.Helper()
-	spec, err := json.Marshal(jobs)
-	if err != nil {
-		t.Fatal(err)
-	}
-	// The provider caches downloads under the profile in HOME.
 	home := t.TempDir()
 	runtimeDir := filepath.Join(home, "runtime")
 	if err := os.Mkdir(runtimeDir, 0o700); err != nil {
 		t.Fatal(err)
 	}
-	env := []string{
+	return []string{
 		"HOME=" + home,
 		"XDG_RUNTIME_DIR=" + runtimeDir,
 		"XDG_CACHE_HOME=" + filepath.Join(home, "cache"),
 		"XDG_CONFIG_HOME=" + filepath.Join(home, "config"),
 		"QT_QPA_PLATFORM=offscreen",
 	}
+}
+
+func runQGIS(t *testing.T, jobs []*qgisJob) qgisOutput {
+	t.Helper()
+	spec, err := json.Marshal(jobs)
+	if err != nil {
+		t.Fatal(err)
+	}
+	env := qgisEnv(t)
 	res := mustRunClient(t, env, systemPython, scriptPath(t, "qgis_wfs.py"), string(spec))
 
 	var out qgisOutput

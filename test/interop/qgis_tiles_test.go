@@ -182,18 +182,7 @@ func runQGISTiles(t *testing.T, jobs []qgisTileJob) []qgisTileResult {
 	if err != nil {
 		t.Fatal(err)
 	}
-	home := t.TempDir()
-	runtimeDir := filepath.Join(home, "runtime")
-	if err := os.Mkdir(runtimeDir, 0o700); err != nil {
-		t.Fatal(err)
-	}
-	env := []string{
-		"HOME=" + home,
-		"XDG_RUNTIME_DIR=" + runtimeDir,
-		"XDG_CACHE_HOME=" + filepath.Join(home, "cache"),
-		"XDG_CONFIG_HOME=" + filepath.Join(home, "config"),
-		"QT_QPA_PLATFORM=offscreen",
-	}
+	env := qgisEnv(t)
 	res := mustRunClient(t, env, systemPython, scriptPath(t, "qgis_tiles.py"), string(spec))
 
 	var out struct {

@@ -4,8 +4,6 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"os"
-	"path/filepath"
 	"strconv"
 	"strings"
 	"testing"
@@ -58,18 +56,7 @@ func TestQGIS_DrawsAndQueriesWMS(t *testing.T) {
 		t.Fatal("the test database has no duct drawn alone in a solid, dark enough colour")
 	}
 
-	home := t.TempDir()
-	runtimeDir := filepath.Join(home, "runtime")
-	if err := os.Mkdir(runtimeDir, 0o700); err != nil {
-		t.Fatal(err)
-	}
-	env := []string{
-		"HOME=" + home,
-		"XDG_RUNTIME_DIR=" + runtimeDir,
-		"XDG_CACHE_HOME=" + filepath.Join(home, "cache"),
-		"XDG_CONFIG_HOME=" + filepath.Join(home, "config"),
-		"QT_QPA_PLATFORM=offscreen",
-	}
+	env := qgisEnv(t)
 	for i, d := range ducts {
 		// 256 pixels over 200 m: the duct's line is 2 pixels wide, 1.6 m on the ground.
 		job := qgisWMSJob{URL: srv.URL + "/wms", Layers: "duct", CRS: "EPSG:2154",
