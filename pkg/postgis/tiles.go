@@ -59,7 +59,7 @@ func writeTileLayer(b *builder, q *feature.TileQuery, tl *feature.TileLayer, til
 	// layer's CRS, measured at the tile's centre. They differ in a geographic CRS. The
 	// width of the whole transformed area would not do: where the buffer crosses the
 	// antimeridian, that area spans the whole world.
-	var env, pixel string
+	var env, pixel, probe string
 	if l.SRID == q.SRID {
 		env = clip
 		p := b.arg(width/256) + "::float8"
@@ -67,13 +67,15 @@ func writeTileLayer(b *builder, q *feature.TileQuery, tl *feature.TileLayer, til
 	} else {
 		env = fmt.Sprintf("(SELECT ST_Expand(x, greatest(ST_XMax(x) - ST_XMin(x), ST_YMax(x) - ST_YMin(x)) / 100) FROM (SELECT ST_Transform(ST_Segmentize(%s, %s::float8), %s::integer) AS x) d)",
 			clip, b.arg((width+2*bufferUnits)/16), b.arg(l.SRID))
-		c := q.Bounds.Center()
-		at := func(x, y float64) string {
-			return fmt.Sprintf("ST_Transform(ST_SetSRID(ST_MakePoint(%s::float8, %s::float8), %s::integer), %s::integer)",
-				b.arg(x), b.arg(y), srid, b.arg(l.SRID))
+		// The probe is a line from the tile's centre to one pixel east, then to one pixel
+		// north of the centre, transformed once into the layer's CRS.
+		c, step := q.Bounds.Center(), width/256
+		point := func(x, y float64) string {
+			return fmt.Sprintf("ST_MakePoint(%s::float8, %s::float8)", b.arg(x), b.arg(y))
 		}
-		pixel = fmt.Sprintf("(SELECT ST_Distance(o, %s) FROM (SELECT %s AS o) a) AS px_x, (SELECT ST_Distance(o, %s) FROM (SELECT %s AS o) a) AS px_y",
-			at(c[0]+width/256, c[1]), at(c[0], c[1]), at(c[0], c[1]+width/256), at(c[0], c[1]))
+		probe = fmt.Sprintf(", ST_Transform(ST_SetSRID(ST_MakeLine(ARRAY[%s, %s, %s]), %s::integer), %s::integer) AS probe",
+			point(c[0], c[1]), point(c[0]+step, c[1]), point(c[0], c[1]+step), srid, b.arg(l.SRID))
+		pixel = "ST_Distance(ST_PointN(probe, 1), ST_PointN(probe, 2)) AS px_x, ST_Distance(ST_PointN(probe, 1), ST_PointN(probe, 3)) AS px_y"
 	}
 
 	key := ident(l.Key)
@@ -120,7 +122,7 @@ func writeTileLayer(b *builder, q *feature.TileQuery, tl *feature.TileLayer, til
 		b.sql.WriteString(", " + tileFieldExpr(f) + " AS " + ident(f.Column))
 	}
 	b.sql.WriteString(" FROM " + tableOf(l) + " AS t, (SELECT tile, clip, env, " + pixel + " FROM (SELECT " +
-		tile + " AS tile, " + clip + " AS clip, " + env + " AS env) e) q WHERE " + geomCol + " && q.env")
+		tile + " AS tile, " + clip + " AS clip, " + env + " AS env" + probe + ") e) q WHERE " + geomCol + " && q.env")
 	// ST_AsMVT skips rows whose geometry is NULL, so no filter on it is needed, and one
 	// would cost twice: PostgreSQL flattens the subquery and evaluates the ST_AsMVTGeom
 	// expression once in the filter and once more in the row.
