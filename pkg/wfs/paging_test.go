@@ -278,6 +278,10 @@ func TestHits_NumberMatched(t *testing.T) {
 			r := get(t, srv, "SERVICE=WFS&VERSION=2.0.0&REQUEST=GetFeature&TYPENAMES=net:duct&"+param)
 			expectException(t, r, http.StatusBadRequest, "InvalidParameterValue", locator)
 		}
+		body := `<wfs:GetFeature service="WFS" version="2.0.0" resolve="bogus" xmlns:wfs="http://www.opengis.net/wfs/2.0" xmlns:net="http://fourreau.org/net">
+			<wfs:Query typeNames="net:duct"/></wfs:GetFeature>`
+		r = post(t, srv, "application/xml", body)
+		expectException(t, r, http.StatusBadRequest, "InvalidParameterValue", "resolve")
 	})
 	t.Run("GetFeatureWithLock", func(t *testing.T) {
 		// GetFeatureWithLock returns the features it locks, so it has no hits form.

@@ -276,7 +276,7 @@ func (s *Service) parseGetFeatureKVP(req *request, kvp ows.KVP, ns map[string]st
 	if err := parsePaging(req, kvp.Value("COUNT"), kvp.Value("MAXFEATURES"), kvp.Value("STARTINDEX"), kvp.Value("RESULTTYPE")); err != nil {
 		return err
 	}
-	if err := checkResolve(kvp); err != nil {
+	if err := checkResolve(kvp.Value("RESOLVE"), kvp.Value("RESOLVEDEPTH"), kvp.Value("RESOLVETIMEOUT")); err != nil {
 		return err
 	}
 	req.outputFormat = kvp.Value("OUTPUTFORMAT")
@@ -430,18 +430,18 @@ func nonNegative(v string) (int, error) {
 // checkResolve checks the resolve parameters of WFS 2.0: RESOLVE, RESOLVEDEPTH and
 // RESOLVETIMEOUT. The published features hold no references to other resources, so
 // valid values change nothing, but a value outside the standard's is an error.
-func checkResolve(kvp ows.KVP) error {
-	switch v := kvp.Value("RESOLVE"); strings.ToLower(v) {
+func checkResolve(resolve, depth, timeout string) error {
+	switch v := resolve; strings.ToLower(v) {
 	case "", "local", "remote", "all", "none":
 	default:
 		return ows.Errorf(ows.InvalidParameterValue, "resolve", "RESOLVE=%q is not local, remote, all or none", v)
 	}
-	if v := strings.TrimSpace(kvp.Value("RESOLVEDEPTH")); v != "" && v != "*" {
+	if v := strings.TrimSpace(depth); v != "" && v != "*" {
 		if n, err := strconv.Atoi(v); err != nil || n < 0 {
 			return ows.Errorf(ows.InvalidParameterValue, "resolveDepth", "RESOLVEDEPTH=%q is not a non-negative integer or *", v)
 		}
 	}
-	if v := strings.TrimSpace(kvp.Value("RESOLVETIMEOUT")); v != "" {
+	if v := strings.TrimSpace(timeout); v != "" {
 		if n, err := strconv.Atoi(v); err != nil || n < 0 {
 			return ows.Errorf(ows.InvalidParameterValue, "resolveTimeout", "RESOLVETIMEOUT=%q is not a non-negative number of seconds", v)
 		}

@@ -24,7 +24,7 @@ func (s *Service) parseStoredQueryKVP(req *request, kvp ows.KVP, ns map[string]s
 	if err := parsePaging(req, kvp.Value("COUNT"), kvp.Value("MAXFEATURES"), kvp.Value("STARTINDEX"), kvp.Value("RESULTTYPE")); err != nil {
 		return err
 	}
-	if err := checkResolve(kvp); err != nil {
+	if err := checkResolve(kvp.Value("RESOLVE"), kvp.Value("RESOLVEDEPTH"), kvp.Value("RESOLVETIMEOUT")); err != nil {
 		return err
 	}
 	params := map[string]string{}

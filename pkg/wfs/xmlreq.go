@@ -118,6 +118,12 @@ func (s *Service) parseGetFeatureXML(req *request, doc *ows.Element) error {
 	if err := parsePaging(req, count, maxFeatures, start, resultType); err != nil {
 		return err
 	}
+	resolve, _ := doc.AttrValue("resolve")
+	depth, _ := doc.AttrValue("resolveDepth")
+	timeout, _ := doc.AttrValue("resolveTimeout")
+	if err := checkResolve(resolve, depth, timeout); err != nil {
+		return err
+	}
 	req.outputFormat, _ = doc.AttrValue("outputFormat")
 	if req.outputFormat == "" {
 		// OWSLib 0.27 writes the attribute in lower case.
