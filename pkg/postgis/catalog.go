@@ -174,6 +174,8 @@ func kindOf(typname string) feature.Kind {
 	case "timestamp", "timestamptz":
 		return feature.KindDateTime
 	default:
+		// NOTE: json and jsonb columns are strings too, so GeoJSON writes their value as
+		// a JSON string rather than as a nested object.
 		return feature.KindString
 	}
 }

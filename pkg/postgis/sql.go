@@ -368,10 +368,10 @@ func (b *builder) boxIn(minX, minY, maxX, maxY float64, srid, layerSRID int) str
 	if srid == layerSRID {
 		return fmt.Sprintf("ST_MakeEnvelope(%s, %s, %s, %s, %s)", x0, y0, x1, y1, crs)
 	}
-	// A box reaching a pole, as clients send when zoomed out to the whole world, cannot
-	// be projected to a conic or cylindrical CRS: in a geographic CRS, stop it just
-	// short of the pole, and at ±180° of longitude, beyond which a longitude names the
-	// same meridians again. Other CRSs keep their values, which are metres or feet.
+	// A box that reaches a pole, as clients send when zoomed out to the whole world,
+	// cannot be projected to a conic or cylindrical CRS. In a geographic CRS the box
+	// therefore stops just short of the poles, and at ±180° of longitude, because beyond
+	// it a longitude names the same meridians again. Other CRSs keep their values.
 	geographic := "(SELECT coalesce(bool_or(proj4text LIKE " + b.arg("%+proj=longlat%") + "::text), false) FROM spatial_ref_sys WHERE srid = " + crs + ")"
 	bound := func(v, limit, fn string) string {
 		return fmt.Sprintf("CASE WHEN %s THEN %s(%s, %s::float8) ELSE %s END", geographic, fn, v, limit, v)

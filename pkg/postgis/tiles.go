@@ -59,6 +59,8 @@ func writeTileLayer(b *builder, q *feature.TileQuery, tl *feature.TileLayer, til
 	// layer's CRS, measured at the tile's centre. They differ in a geographic CRS. The
 	// width of the whole transformed area would not do: where the buffer crosses the
 	// antimeridian, that area spans the whole world.
+	// NOTE: at low zooms the scale changes across a tile, so for features far from its
+	// centre the pixel size, and with it the minimum size test, is only approximate.
 	var env, pixel, probe string
 	if l.SRID == q.SRID {
 		env = clip

@@ -181,8 +181,8 @@ func (s *Server) Close() {
 // Catalog returns the published layers.
 func (s *Server) Catalog() *feature.Catalog { return s.catalog }
 
-// allowedMethods returns the methods that a route of r accepts for the path of req, for
-// the Allow header that a 405 answer must carry.
+// allowedMethods returns the methods that a route of r accepts for the path of req. A
+// 405 response must list them in its Allow header.
 func allowedMethods(r *mux.Router, req *http.Request) []string {
 	var allowed []string
 	for _, m := range []string{http.MethodGet, http.MethodHead, http.MethodPost, http.MethodPut, http.MethodPatch, http.MethodDelete} {

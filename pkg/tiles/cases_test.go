@@ -337,8 +337,8 @@ func TestTinyFeatureAtCompleteZoom(t *testing.T) {
 	}
 }
 
-// Below the minimum size, ducts are points at the centre of their bounding box, each
-// with its own id, even when they draw the same pixel; the complete zoom has their lines.
+// Below the minimum size, ducts are points at the centre of their bounding box. Each
+// keeps its own id even when they draw the same pixel. The complete zoom has their lines.
 func TestSmallFeaturesArePoints(t *testing.T) {
 	srv := testserver.Start(t)
 	tms := tiles.WebMercatorQuad()
@@ -373,7 +373,7 @@ func TestSmallFeaturesArePoints(t *testing.T) {
 	}
 	slices.Sort(got)
 	if !slices.Equal(got, want) {
-		t.Errorf("zoom %d tile holds ducts %v, want %v", z, got, want)
+		t.Errorf("zoom %d tile contains ducts %v, want %v", z, got, want)
 	}
 	// At zoom 15, which is complete, each duct is a line in the tiles under the zoom 13 tile.
 	var lines []int64
@@ -391,7 +391,7 @@ func TestSmallFeaturesArePoints(t *testing.T) {
 	}
 	slices.Sort(lines)
 	if lines = slices.Compact(lines); !slices.Equal(lines, want) {
-		t.Errorf("zoom 15 tiles hold the lines of ducts %v, want %v", lines, want)
+		t.Errorf("zoom 15 tiles contain the lines of ducts %v, want %v", lines, want)
 	}
 }
 
@@ -428,8 +428,8 @@ func TestClosedLayerNeedsCredentials(t *testing.T) {
 }
 
 // A line of a layer in EPSG:4326 next to the antimeridian stays a line below the
-// complete zoom: the tile's buffer crosses ±180°, which must not make its pixels a
-// degree wide.
+// complete zoom. The tile's buffer crosses ±180°, and its pixels must still be measured
+// at the tile, not across the whole world.
 func TestLineAtAntimeridianStaysALine(t *testing.T) {
 	srv := testserver.Start(t)
 	tms := tiles.WebMercatorQuad()

@@ -19,9 +19,9 @@ import (
 // shapes in the order of the style's feature type styles, rules and symbolizers.
 // Overlapping features of one paint are therefore painted once, and the casing of a
 // line lies under every line of the layer rather than over the lines drawn before it.
-// Marks are drawn one by one instead: each point symbolizer keeps its marks of every
+// Marks are drawn one by one instead. Each point symbolizer keeps its marks of every
 // paint in feature order, and each mark gets its fill and then its outline before the
-// next, so that every point of a dense cluster keeps its own centre visible.
+// next one, so that every point of a dense cluster keeps its own centre visible.
 type painter struct {
 	canvas *render.Canvas
 	labels *render.Labeller

@@ -279,7 +279,7 @@ ORDER BY k.colour_hex, k.id`
 }
 
 // loadMapPage opens the map page of srv in the viewport of the tests and waits until
-// the map has loaded; it stops the test when the map failed.
+// the map has loaded. It stops the test when the map failed to load.
 func loadMapPage(t *testing.T, b *browser, srv *testserver.Server) {
 	t.Helper()
 	b.run(t, "load the map page",
@@ -302,9 +302,8 @@ func centreOn(t *testing.T, b *browser, d sampleDuct) {
 		d.Lon, d.Lat, checkZoom))
 }
 
-// checkHiddenDuct unticks the duct layer, captures the map and ticks it again, and
-// reports an error when the colour of duct d is still drawn near its middle, which
-// would mean that the colour does not come from the duct layer.
+// checkHiddenDuct unticks the duct layer, captures the map and ticks the layer again.
+// It reports an error when the colour of duct d is still drawn near the duct's middle.
 func checkHiddenDuct(t *testing.T, b *browser, d sampleDuct) {
 	t.Helper()
 	b.run(t, "hide ducts", chromedp.Click(chromedp.CSS(`#layers input[data-layer="duct"]`)))

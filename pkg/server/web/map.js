@@ -333,8 +333,8 @@ async function wmsFeaturesAt(map, names, lngLat) {
   // A click on a copy of the world east or west of the first one has a longitude
   // beyond ±180°, outside the map CRS's extent.
   const centre = maplibregl.MercatorCoordinate.fromLngLat(lngLat.wrap());
-  // MapLibre draws the world 512 CSS pixels wide at zoom 0; EPSG:3857 metres span
-  // the Mercator unit square, 2 * EARTH_HALF_CIRCUMFERENCE wide.
+  // MapLibre draws the world 512 CSS pixels wide at zoom 0, and that world is
+  // 2 * EARTH_HALF_CIRCUMFERENCE metres wide in EPSG:3857.
   const pixel = (2 * EARTH_HALF_CIRCUMFERENCE) / (512 * 2 ** map.getZoom());
   const half = (WMS_INFO_SIZE - 1) / 2;
   const x = (centre.x * 2 - 1) * EARTH_HALF_CIRCUMFERENCE;
